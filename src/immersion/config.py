@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ConfigError
@@ -89,8 +97,7 @@ class _Section(BaseModel):
             if not low <= value <= high:
                 default = cls.model_fields[name].default
                 log.warning(
-                    "config %s.%s = %s is outside the accepted range %s..%s; using the "
-                    "default %s",
+                    "config %s.%s = %s is outside the accepted range %s..%s; using the default %s",
                     cls._SECTION,
                     name,
                     raw,
@@ -177,8 +184,13 @@ class RetentionConfig(_Section):
         "vacuum_interval_days": (1, 3_650),
     }
     _ZERO_MEANS_FOREVER = frozenset(
-        {"events_days", "telemetry_days", "sessions_days", "daily_rollups_days",
-         "monthly_rollups_days"}
+        {
+            "events_days",
+            "telemetry_days",
+            "sessions_days",
+            "daily_rollups_days",
+            "monthly_rollups_days",
+        }
     )
     _SECTION = "retention"
 

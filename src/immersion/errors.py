@@ -79,4 +79,3 @@ class SchemaError(PermanentStoreError):
 
 class SchemaTooNewError(SchemaError):
     """The database was migrated by a newer immersion-tracker than this one."""
-

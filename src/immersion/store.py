@@ -147,7 +147,9 @@ class ImmersionTrackingStore(Protocol):
         """
         ...
 
-    def session_timeline(self, session_uuid: str, limit: int | None = None) -> list[TelemetrySample]:
+    def session_timeline(
+        self, session_uuid: str, limit: int | None = None
+    ) -> list[TelemetrySample]:
         """Telemetry samples of one session, newest first (``sample_ms`` then ``seq``
         descending), at most ``limit``; ``[]`` for an unknown session."""
         ...

@@ -1,0 +1,30 @@
+"""The ``immersion`` command group: errors become one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import ImmersionError
+from .demo import demo
+from .stats import stats
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ImmersionError as exc:
+            # Our errors are written for people: one line, no traceback.
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="immersion-tracker", prog_name="immersion")
+def main() -> None:
+    """Track language immersion in video with subtitles, and see what you did."""
+
+
+main.add_command(demo)
+main.add_command(stats)
