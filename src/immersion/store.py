@@ -78,17 +78,34 @@ class ImmersionTrackingStore(Protocol):
         """Apply ``writes`` in order, in one transaction: all of them or none.
 
         Idempotent: applying the same batch again (e.g. after a lost acknowledgement) stores
-        nothing twice. Video upserts update title, duration and metadata of an existing key;
-        session starts are ignored for an existing UUID; samples and events are identified by
-        ``(session_uuid, seq)`` and ignored when present; a finalize sets the final state
-        (repeating it gives the same state). A sample also raises the session's live counters
-        when its ``seq`` is the highest seen for an active session, so reads never need to sum
-        or search samples.
+        nothing twice. Per write:
+
+        - ``UpsertVideo`` inserts the video, or for an existing key replaces ``title``,
+          ``source_type`` and ``updated_at_ms``, keeps ``created_at_ms``, and replaces each of
+          ``source_path``, ``source_url``, ``duration_ms`` and every metadata field only when
+          the new value is not ``None`` (a re-opened video keeps its probed duration).
+        - ``UpdateVideoTitle`` / ``UpdateVideoDuration`` set that field and ``updated_at_ms``.
+        - ``StartSession`` inserts an ACTIVE session with zero counters; ignored for an existing
+          UUID (the first start stands, whatever the replay says).
+        - ``RecordSample`` / ``RecordEvent`` are identified by ``(session_uuid, seq)`` and
+          ignored when present (the first stored version stands). A sample also becomes the
+          session's live state (``counters`` and ``last_sample_ms``) when the session is ACTIVE
+          and its ``seq`` is greater than that of the sample the live state came from, so reads
+          never sum or search samples. A sample for an ENDED session is stored but changes
+          nothing on the session; events of an ENDED session are stored as usual.
+        - ``FinalizeSession`` sets status ENDED, ``ended_at_ms``, the final ``counters`` and
+          ``ended_media_ms`` as given, and ``last_sample_ms`` when given (``None`` keeps the
+          current value). Repeating it gives the same state; a later finalize overwrites.
 
         Raises ``StoreIntegrityError`` (nothing applied) when a write names a video or session
-        that neither the database nor an earlier write of the batch created, or carries
-        invalid values (negative counters, empty keys); ``TransientStoreError`` when the
-        database is locked or unreachable.
+        that neither the database nor an earlier write of the batch created, or carries an
+        invalid value: an empty ``video_key`` or ``session_uuid``, or one longer than 768 or
+        36 characters (code points) respectively; an integer field (counters, times, ``seq``,
+        durations, deltas, sizes) that is not an ``int`` from 0 to ``2**63-1``; an unknown
+        event or source type; ``local_hour`` outside 0-23 or ``local_month`` not a ``YYYYMM``
+        month; a string with a lone surrogate or a NUL character (no engine may silently alter
+        text). ``immersion.stores.memory.validate_write`` is exactly these value checks.
+        ``TransientStoreError`` when the database is locked or unreachable.
         """
         ...
 
@@ -97,17 +114,24 @@ class ImmersionTrackingStore(Protocol):
     def close_stale_sessions(self, last_activity_before_ms: int) -> int:
         """End active sessions with no activity since ``last_activity_before_ms``.
 
-        Activity is the latest telemetry sample (or the start when there is none). Such a
-        session is ended at its last sample time with the counters of that sample. Returns
-        how many sessions were closed.
+        A session's last activity is its ``last_sample_ms`` (the live state's sample), or its
+        ``started_at_ms`` when it has none; it is stale when that is strictly less than the
+        bound. A stale session becomes ENDED with ``ended_at_ms`` = its last activity, its
+        live counters as final counters (zero without samples) and ``ended_media_ms`` left
+        ``None``. Returns how many sessions were closed.
         """
         ...
 
     def prune(self, cutoffs: PruneCutoffs) -> dict[str, int]:
         """Delete data older than ``cutoffs``; return rows deleted per kind.
 
-        Keys: ``events``, ``telemetry``, ``sessions``, ``daily_rollups``,
-        ``monthly_rollups``. Active sessions are never pruned. Only meaningful when
+        Keys, always all present: ``events``, ``telemetry``, ``sessions``, ``daily_rollups``,
+        ``monthly_rollups``. Events with ``ts_ms`` < ``events_before_ms`` and samples with
+        ``sample_ms`` < ``telemetry_before_ms`` are deleted whatever their session's status;
+        ENDED sessions with ``ended_at_ms`` < ``sessions_before_ms`` are deleted together with
+        all their samples and events (counted under ``telemetry`` and ``events``). Active
+        sessions are never pruned; videos are never pruned; deleting samples never changes a
+        session's counters. Each row is counted once. Only meaningful when
         ``capabilities.retention``.
         """
         ...
@@ -144,6 +168,8 @@ class ImmersionTrackingStore(Protocol):
 
         Counters are the finalized session's, or for an active session its latest sample's
         (never a sum of cumulative samples). ``ended_at_ms`` is ``None`` while active.
+        ``title`` is the video's current title. ``limit`` <= 0 gives ``[]``. String order is
+        code point order everywhere (SQL stores use a binary / ``"C"`` collation).
         """
         ...
 
@@ -151,7 +177,8 @@ class ImmersionTrackingStore(Protocol):
         self, session_uuid: str, limit: int | None = None
     ) -> list[TelemetrySample]:
         """Telemetry samples of one session, newest first (``sample_ms`` then ``seq``
-        descending), at most ``limit``; ``[]`` for an unknown session."""
+        descending), at most ``limit`` (``None``: all; <= 0: none); ``[]`` for an unknown
+        session. Samples that arrived after the session ended are included."""
         ...
 
     def session_events(
@@ -160,15 +187,30 @@ class ImmersionTrackingStore(Protocol):
         limit: int = 500,
         event_types: Collection[EventType] | None = None,
     ) -> list[TrackedEvent]:
-        """Events of one session, oldest first (``ts_ms`` then ``seq``), at most ``limit``,
-        only of ``event_types`` when given; ``[]`` for an unknown session."""
+        """Events of one session, oldest first (``ts_ms`` then ``seq`` ascending), at most
+        ``limit`` (<= 0: none), only of ``event_types`` when given (an empty collection
+        matches nothing; the filter applies before the limit); ``[]`` for an unknown
+        session. ``event_type`` is always an ``EventType``."""
         ...
 
     def video_stats(self, video_key: str | None = None) -> list[VideoStats]:
-        """Per-video totals: every video (most recently watched first, never-watched last,
-        ties by key), or only ``video_key`` (``[]`` when unknown)."""
+        """Per-video totals: every video, or only ``video_key`` (``[]`` when unknown).
+
+        ``sessions`` counts the video's sessions (active and ended) the store holds; the
+        counter fields are sums over them of each session's final or live counters;
+        ``last_watched_ms`` is the maximum over them of ``ended_at_ms``, else
+        ``last_sample_ms``, else ``started_at_ms`` (``None`` without sessions); ``title`` and
+        ``duration_ms`` are the video's. Order: ``last_watched_ms`` descending, videos
+        without sessions last, ties by ``video_key`` ascending.
+        """
         ...
 
     def overview(self) -> Overview:
-        """Headline totals over every session and video the store holds."""
+        """Headline totals over every session and video the store holds.
+
+        ``total_sessions`` / ``active_sessions``: sessions held / those ACTIVE;
+        ``total_videos``: videos held, watched or not; counter fields: sums of every
+        session's final or live counters; ``first_started_ms`` / ``last_started_ms``: min /
+        max ``started_at_ms`` (``None`` without sessions).
+        """
         ...

@@ -1,0 +1,345 @@
+"""Analytics result types and the pure computations every store shares.
+
+Stores aggregate (SQL ``GROUP BY`` or Python loops) into per-day / per-month / per-session
+rows; everything that is the same whatever the engine — ranges, zero-filling, ratios,
+streaks, running totals — is computed here once, so every backend returns identical results.
+
+Units: ``*_min`` are minutes as floats rounded to 3 decimals (computed from integer
+milliseconds), ratios are floats rounded to 4 decimals, ``None`` when the denominator is 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .domain import day_from_number, day_number, month_key
+
+__all__ = [
+    "RANGES",
+    "ActivityBucket",
+    "CalendarDay",
+    "DailyRollup",
+    "GroupBy",
+    "MonthlyRollup",
+    "PeriodTotals",
+    "RangeName",
+    "Streak",
+    "Throughput",
+    "ThroughputBucket",
+    "Trends",
+    "VideoTrend",
+    "minutes",
+    "range_start",
+    "ratio",
+    "streak_from_days",
+]
+
+RangeName = Literal["7d", "30d", "90d", "365d", "all"]
+GroupBy = Literal["day", "month"]
+RANGES: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
+
+
+def minutes(ms: int) -> float:
+    """Milliseconds to minutes, rounded so every backend prints the same float."""
+    return round(ms / 60_000, 3)
+
+
+def ratio(numerator: float, denominator: float, scale: float = 1.0) -> float | None:
+    """``numerator / denominator * scale`` rounded to 4 decimals; ``None`` for a zero base."""
+    if not denominator:
+        return None
+    return round(numerator / denominator * scale, 4)
+
+
+def range_start(range_name: str, today: dt.date, first_day: dt.date | None) -> dt.date:
+    """First local day of ``range_name`` ending ``today`` (inclusive).
+
+    ``"7d"`` covers today and the 6 days before it; ``"all"`` starts at ``first_day``
+    (the first day with data; today when there is none). Raises ``ValueError`` for an unknown
+    range name, listing the known ones.
+    """
+    if range_name not in RANGES:
+        raise ValueError(f"unknown range {range_name!r}; expected one of {', '.join(RANGES)}")
+    days = RANGES[range_name]
+    if days is None:
+        return min(first_day, today) if first_day is not None else today
+    return today - dt.timedelta(days=days - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodTotals:
+    """Summed final counters of the sessions of one period (day, month, range)."""
+
+    sessions: int = 0
+    active_watched_ms: int = 0
+    lines_seen: int = 0
+    words_seen: int = 0
+    tokens_seen: int = 0
+    cards_mined: int = 0
+    lookup_count: int = 0
+    lookup_hits: int = 0
+    dictionary_lookups: int = 0
+
+    def plus(self, other: PeriodTotals) -> PeriodTotals:
+        return PeriodTotals(
+            *(getattr(self, name) + getattr(other, name) for name in self.__slots__)
+        )
+
+    @property
+    def active_min(self) -> float:
+        return minutes(self.active_watched_ms)
+
+    @property
+    def words_per_min(self) -> float | None:
+        return ratio(self.words_seen, self.active_watched_ms, 60_000)
+
+    @property
+    def tokens_per_min(self) -> float | None:
+        return ratio(self.tokens_seen, self.active_watched_ms, 60_000)
+
+    @property
+    def cards_per_hour(self) -> float | None:
+        return ratio(self.cards_mined, self.active_watched_ms, 3_600_000)
+
+    @property
+    def lookup_hit_rate(self) -> float | None:
+        return ratio(self.lookup_hits, self.lookup_count)
+
+    @property
+    def lookups_per_100_tokens(self) -> float | None:
+        return ratio(self.dictionary_lookups, self.tokens_seen, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class DailyRollup:
+    """Totals of one video on one local day (sessions counted on the day they started)."""
+
+    day: dt.date
+    video_key: str
+    sessions: int
+    active_min: float
+    lines_seen: int
+    words_seen: int
+    tokens_seen: int
+    cards_mined: int
+    lookup_count: int
+    lookup_hits: int
+    dictionary_lookups: int
+    cards_per_hour: float | None
+    words_per_min: float | None
+    lookup_hit_rate: float | None
+
+    @classmethod
+    def of(cls, day: dt.date, video_key: str, totals: PeriodTotals) -> DailyRollup:
+        return cls(
+            day=day,
+            video_key=video_key,
+            sessions=totals.sessions,
+            active_min=totals.active_min,
+            lines_seen=totals.lines_seen,
+            words_seen=totals.words_seen,
+            tokens_seen=totals.tokens_seen,
+            cards_mined=totals.cards_mined,
+            lookup_count=totals.lookup_count,
+            lookup_hits=totals.lookup_hits,
+            dictionary_lookups=totals.dictionary_lookups,
+            cards_per_hour=totals.cards_per_hour,
+            words_per_min=totals.words_per_min,
+            lookup_hit_rate=totals.lookup_hit_rate,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlyRollup:
+    """Totals of one video in one local month (``"YYYY-MM"``); ratios computed on read."""
+
+    month: str
+    video_key: str
+    sessions: int
+    active_min: float
+    lines_seen: int
+    words_seen: int
+    tokens_seen: int
+    cards_mined: int
+    lookup_count: int
+    lookup_hits: int
+    dictionary_lookups: int
+    cards_per_hour: float | None
+    words_per_min: float | None
+    lookup_hit_rate: float | None
+
+    @classmethod
+    def of(cls, month: int, video_key: str, totals: PeriodTotals) -> MonthlyRollup:
+        return cls(
+            month=month_key(month),
+            video_key=video_key,
+            sessions=totals.sessions,
+            active_min=totals.active_min,
+            lines_seen=totals.lines_seen,
+            words_seen=totals.words_seen,
+            tokens_seen=totals.tokens_seen,
+            cards_mined=totals.cards_mined,
+            lookup_count=totals.lookup_count,
+            lookup_hits=totals.lookup_hits,
+            dictionary_lookups=totals.dictionary_lookups,
+            cards_per_hour=totals.cards_per_hour,
+            words_per_min=totals.words_per_min,
+            lookup_hit_rate=totals.lookup_hit_rate,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Streak:
+    """``current_days``: consecutive active days ending today (or yesterday when today has no
+    activity yet); ``longest_days``: the longest run ever; ``active_days``: days with any
+    active watch time, ever."""
+
+    current_days: int
+    longest_days: int
+    active_days: int
+
+
+def streak_from_days(active_days: Iterable[dt.date], today: dt.date) -> Streak:
+    """The streak over a set of active local days (each counted once)."""
+    numbers = sorted({day_number(day) for day in active_days})
+    longest = run = 0
+    previous: int | None = None
+    for number in numbers:
+        run = run + 1 if previous is not None and number == previous + 1 else 1
+        longest = max(longest, run)
+        previous = number
+    present = set(numbers)
+    anchor = day_number(today)
+    if anchor not in present:
+        anchor -= 1
+    current = 0
+    while anchor in present:
+        current += 1
+        anchor -= 1
+    return Streak(current_days=current, longest_days=longest, active_days=len(numbers))
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    day: dt.date
+    active_min: float
+
+
+def zero_filled_days(start: dt.date, end: dt.date, values: dict[dt.date, int]) -> list[CalendarDay]:
+    """Every day from ``start`` to ``end`` inclusive, oldest first, with its active minutes."""
+    first, last = day_number(start), day_number(end)
+    return [
+        CalendarDay(day=day_from_number(n), active_min=minutes(values.get(day_from_number(n), 0)))
+        for n in range(first, last + 1)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ThroughputBucket:
+    key: str  # "YYYY-MM-DD" or "YYYY-MM"
+    active_min: float
+    words_per_min: float | None
+    tokens_per_min: float | None
+    cards_per_hour: float | None
+    lookup_hit_rate: float | None
+    lookups_per_100_tokens: float | None
+
+    @classmethod
+    def of(cls, key: str, totals: PeriodTotals) -> ThroughputBucket:
+        return cls(
+            key=key,
+            active_min=totals.active_min,
+            words_per_min=totals.words_per_min,
+            tokens_per_min=totals.tokens_per_min,
+            cards_per_hour=totals.cards_per_hour,
+            lookup_hit_rate=totals.lookup_hit_rate,
+            lookups_per_100_tokens=totals.lookups_per_100_tokens,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    range: str
+    group_by: str
+    buckets: list[ThroughputBucket]
+    overall: ThroughputBucket
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityBucket:
+    key: str
+    sessions: int
+    active_min: float
+    lines_seen: int
+    words_seen: int
+    tokens_seen: int
+    cards_mined: int
+    dictionary_lookups: int
+
+
+@dataclass(frozen=True, slots=True)
+class VideoTrend:
+    video_key: str
+    title: str
+    sessions: int
+    active_min: float
+    words_seen: int
+    cards_mined: int
+
+
+@dataclass(frozen=True, slots=True)
+class Trends:
+    """Everything a trends chart needs for one range, bucketed by day or month."""
+
+    range: str
+    group_by: str
+    start: dt.date
+    end: dt.date
+    activity: list[ActivityBucket]
+    cumulative: list[ActivityBucket]
+    ratios: list[ThroughputBucket]
+    by_weekday: list[float]  # active minutes, Monday first (7 entries)
+    by_hour: list[float]  # active minutes by local start hour 0..23 (24 entries)
+    videos: list[VideoTrend]  # sorted by active time, most first (ties: video_key)
+
+
+def bucket_keys(start: dt.date, end: dt.date, group_by: str) -> list[str]:
+    """Every bucket key of a range, oldest first: days ``YYYY-MM-DD`` or months ``YYYY-MM``."""
+    if group_by not in ("day", "month"):
+        raise ValueError(f"unknown group_by {group_by!r}; expected day or month")
+    keys: list[str] = []
+    day = start
+    while day <= end:
+        key = day.isoformat() if group_by == "day" else day.isoformat()[:7]
+        if not keys or keys[-1] != key:
+            keys.append(key)
+        day += dt.timedelta(days=1)
+    return keys
+
+
+def bucket_key(day: dt.date, group_by: str) -> str:
+    return day.isoformat() if group_by == "day" else day.isoformat()[:7]
+
+
+def running_totals(buckets: Sequence[ActivityBucket]) -> list[ActivityBucket]:
+    """Cumulative sums over ``buckets`` in order (minutes re-rounded at each step)."""
+    out: list[ActivityBucket] = []
+    sessions = lines = words = tokens = cards = lookups = 0
+    active = 0.0
+    for bucket in buckets:
+        sessions += bucket.sessions
+        active += bucket.active_min
+        lines += bucket.lines_seen
+        words += bucket.words_seen
+        tokens += bucket.tokens_seen
+        cards += bucket.cards_mined
+        lookups += bucket.dictionary_lookups
+        out.append(
+            ActivityBucket(
+                bucket.key, sessions, round(active, 3), lines, words, tokens, cards, lookups
+            )
+        )
+    return out

@@ -1,0 +1,391 @@
+"""``WritePipeline``: one background thread that owns every database write.
+
+Writes arrive through ``submit`` (non-blocking, see ``WriteQueue``) and leave in batches:
+a batch is written, in one ``store.write_batch`` transaction, as soon as ``batch_size``
+writes wait or ``flush_interval_ms`` after the oldest pending write, whichever comes first
+(``flush``/``close`` make everything pending due at once).
+
+Failures never reach the producer:
+
+- ``TransientStoreError`` (locked, connection lost): the same batch is retried after a
+  capped exponential backoff (``backoff_initial_ms`` doubling up to ``backoff_max_ms``), so
+  order is kept; new writes keep queueing meanwhile under the overflow policy.
+- Anything else (``PermanentStoreError``, a bug in a store): the batch is split in halves,
+  recursively, until each bad write stands alone; it is dead-lettered (counted, kept in
+  ``dead_letters()``, logged with repeats collapsed) and everything around it is stored.
+
+All timing of the worker (batch age, backoff) follows the injected ``Clock``. The timeouts
+of ``flush``, ``close`` and ``wait_until_idle`` are real seconds: they bound how long the
+calling thread blocks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from ..clock import Clock
+from ..diagnostics import Diagnostics, RepeatCollapser, redact
+from ..errors import TransientStoreError
+from ..store import ImmersionTrackingStore
+from ..writes import Write
+from .queue import DROP_CLOSE_TIMEOUT, DROP_CLOSED, Entry, OverflowPolicy, WriteQueue
+
+__all__ = ["DEFAULT_TIMEOUT_S", "DeadLetter", "WritePipeline"]
+
+# What flush/close wait when given ``None``: long enough for a busy database, short enough
+# that interpreter exit never hangs on a dead one.
+DEFAULT_TIMEOUT_S = 10.0
+_DEAD_LETTERS_KEPT = 100
+_FAULT_PAUSE_S = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A write the store refused permanently, with the (redacted) reason."""
+
+    write: Write
+    error: str
+
+
+class _Stats:
+    """Counters guarded by the queue lock."""
+
+    __slots__ = (
+        "batches_written",
+        "dead_lettered",
+        "flush_failures",
+        "last_error",
+        "last_flush_latency_ms",
+        "retries",
+        "written",
+    )
+
+    def __init__(self) -> None:
+        self.written = 0
+        self.batches_written = 0
+        self.dead_lettered = 0
+        self.flush_failures = 0
+        self.retries = 0
+        self.last_flush_latency_ms: float | None = None
+        self.last_error: str | None = None
+
+
+class WritePipeline:
+    """A bounded queue of writes drained into ``store`` by one daemon worker thread.
+
+    The pipeline owns the store from now on: the worker closes it when it stops.
+    """
+
+    def __init__(
+        self,
+        store: ImmersionTrackingStore,
+        clock: Clock,
+        *,
+        batch_size: int = 25,
+        flush_interval_ms: int = 500,
+        queue_cap: int = 1000,
+        overflow: OverflowPolicy = "drop_oldest",
+        backoff_initial_ms: int = 50,
+        backoff_max_ms: int = 5_000,
+        secrets: Iterable[str] = (),
+        collapser: RepeatCollapser | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._batch_size = max(1, int(batch_size))
+        self._interval_ms = max(0, int(flush_interval_ms))
+        self._backoff_initial_ms = max(1, int(backoff_initial_ms))
+        self._backoff_max_ms = max(self._backoff_initial_ms, int(backoff_max_ms))
+        self._secrets = tuple(s for s in secrets if s)
+        self._log = collapser or RepeatCollapser()
+        self._wake = threading.Event()
+        self.queue = WriteQueue(
+            queue_cap, overflow, ready_size=self._batch_size, on_ready=self._wake.set
+        )
+        self._lock = self.queue.lock
+        self._changed = self.queue.changed
+        self._stats = _Stats()
+        self._dead_letters: deque[DeadLetter] = deque(maxlen=_DEAD_LETTERS_KEPT)
+        # control, guarded by the queue lock
+        self._flush_target = 0  # writes up to this ticket are due now
+        self._checked_through = 0  # a flush already reported on writes up to here
+        self._idle_requests = 0
+        self._idle_ack = 0
+        self._stopping = False
+        self._abandon = False
+        self._finished = False
+        self._close_result: bool | None = None
+        self._reported_from = 0  # close() reports on writes after this ticket
+        self._retrying = False  # worker-only: the last attempt failed transiently
+        self._thread = threading.Thread(target=self._run, name="immersion-writer", daemon=True)
+        self._thread.start()
+
+    # ================================================================== producer API
+
+    def submit(self, write: Write, now_ms: int) -> None:
+        """Queue ``write`` (``now_ms``: the clock's monotonic time in ms). Never blocks on I/O.
+
+        After the worker has stopped nothing would ever write it: it is counted as dropped
+        (``closed``) instead."""
+        if self._finished:
+            self.queue.record_lost_write(write, DROP_CLOSED)
+            return
+        self.queue.put(write, now_ms)
+
+    def flush(self, timeout_s: float | None = None) -> bool:
+        """Write everything submitted before this call, waiting at most ``timeout_s`` seconds.
+
+        Returns ``True`` when all of it was stored in time; ``False`` on timeout, or when any
+        write since the previous successful flush was dropped or dead-lettered.
+        """
+        timeout = DEFAULT_TIMEOUT_S if timeout_s is None else max(0.0, timeout_s)
+        with self._changed:
+            target = self.queue.last_ticket
+            reported_from = self._checked_through
+            self._flush_target = max(self._flush_target, target)
+            self._wake.set()
+            done = self._changed.wait_for(
+                lambda: self.queue.resolved_through(target) or self._finished, timeout
+            )
+            done = self.queue.resolved_through(target)
+            if not done:
+                return False
+            self._checked_through = max(self._checked_through, target)
+            return self.queue.last_lost_ticket <= reported_from
+
+    def close(self, timeout_s: float | None = None) -> bool:
+        """Drain and stop the worker (which then closes the store), within ``timeout_s``.
+
+        Returns whether everything submitted was stored. Writes still pending at the timeout
+        are counted as dropped (``close_timeout``). Idempotent: later calls wait for the same
+        shutdown and return its result.
+        """
+        timeout = DEFAULT_TIMEOUT_S if timeout_s is None else max(0.0, timeout_s)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            if not self._stopping:
+                self._stopping = True
+                self._flush_target = self.queue.last_ticket
+                self._reported_from = self._checked_through
+            self._wake.set()
+            finished = self._changed.wait_for(lambda: self._finished, timeout)
+            if not finished:
+                # Give up on what is left; the worker counts it and exits after its current
+                # store call (which cannot be interrupted).
+                self._abandon = True
+                self._wake.set()
+                return False
+            if self._close_result is None:
+                self._close_result = self.queue.last_lost_ticket <= self._reported_from
+            result = self._close_result
+        self._thread.join(max(0.0, deadline - time.monotonic()))
+        return result
+
+    def wait_until_idle(self, timeout_s: float | None = None) -> bool:
+        """Block until the worker has done everything it can at the current clock reading.
+
+        The worker re-reads the clock and the queue after this call starts, performs what is
+        due (possibly several batches) and returns to waiting; then this returns ``True``.
+        ``False`` when ``timeout_s`` real seconds passed first. With a ``ManualClock`` this
+        makes "advance the clock, then observe the store" deterministic without sleeping.
+        """
+        timeout = DEFAULT_TIMEOUT_S if timeout_s is None else max(0.0, timeout_s)
+        with self._changed:
+            self._idle_requests += 1
+            request = self._idle_requests
+            self._wake.set()
+            return self._changed.wait_for(
+                lambda: self._idle_ack >= request or self._finished, timeout
+            )
+
+    def request_stop(self) -> None:
+        """Ask the worker to drain and stop, without waiting (for a dropped tracker)."""
+        with self._lock:
+            if not self._stopping:
+                self._stopping = True
+                self._flush_target = self.queue.last_ticket
+                self._reported_from = self._checked_through
+            self._wake.set()
+
+    def note_error(self, message: str) -> None:
+        """Record an error seen outside the worker (e.g. by the tracker) as ``last_error``."""
+        with self._lock:
+            self._stats.last_error = redact(message, self._secrets)
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """The most recent dead-lettered writes (at most 100), oldest first."""
+        with self._lock:
+            return list(self._dead_letters)
+
+    def diagnostics(self, *, bad_input: int = 0, internal_errors: int = 0) -> Diagnostics:
+        """A consistent snapshot of the pipeline's counters."""
+        with self._lock:
+            s, q = self._stats, self.queue
+            return Diagnostics(
+                queue_depth=len(q),
+                enqueued=q.last_ticket,
+                written=s.written,
+                dropped=sum(q.dropped_by_reason.values()),
+                dropped_by=MappingProxyType(dict(q.dropped_by_reason)),
+                dropped_by_kind=MappingProxyType(dict(q.dropped_by_kind)),
+                dead_lettered=s.dead_lettered,
+                flush_failures=s.flush_failures,
+                retries=s.retries,
+                batches_written=s.batches_written,
+                last_flush_latency_ms=s.last_flush_latency_ms,
+                last_error=s.last_error,
+                bad_input=bad_input,
+                internal_errors=internal_errors,
+                worker_alive=self._thread.is_alive(),
+            )
+
+    # ================================================================== worker
+
+    def _run(self) -> None:
+        inflight: deque[list[Entry]] = deque()
+        try:
+            while True:
+                try:
+                    self._loop(inflight)
+                    return
+                except Exception as exc:
+                    # A bug (ours, or a broken clock): report it and carry on after a real
+                    # pause, so a persistent fault cannot spin the CPU.
+                    self._report(f"immersion writer error: {type(exc).__name__}: {exc}")
+                    with self._lock:
+                        if self._abandon:
+                            return
+                    self._wake.wait(_FAULT_PAUSE_S)
+                    self._wake.clear()
+        finally:
+            self.queue.record_lost([e for segment in inflight for e in segment], DROP_CLOSE_TIMEOUT)
+            self.queue.set_inflight(None)
+            self.queue.drop_all(DROP_CLOSE_TIMEOUT)
+            try:
+                self._store.close()
+            except Exception as exc:
+                self._report(f"closing the store failed: {type(exc).__name__}: {exc}")
+            self._log.flush()
+            with self._changed:
+                self._finished = True
+                self._changed.notify_all()
+
+    def _loop(self, inflight: deque[list[Entry]]) -> None:
+        backoff_ms = 0
+        retry_at_ms: int | None = None
+        while True:
+            self._wake.clear()
+            # Control state first, clock second: a wait_until_idle() request seen here was
+            # made after any clock advance that preceded it, so the reading below includes it.
+            with self._lock:
+                idle_request = self._idle_requests
+                flush_target = self._flush_target
+                stopping, abandon = self._stopping, self._abandon
+            if abandon:
+                return
+            now = self._now_ms()
+            timeout_ms: int | None
+            if not inflight:
+                head = self.queue.head()
+                if head is not None and (
+                    len(self.queue) >= self._batch_size
+                    or now - head.enqueued_ms >= self._interval_ms
+                    or head.ticket <= flush_target
+                    or stopping
+                ):
+                    inflight.append(self.queue.take(self._batch_size))
+            if inflight:
+                if retry_at_ms is None or now >= retry_at_ms:
+                    if self._write_segments(inflight):
+                        backoff_ms, retry_at_ms = 0, None
+                    else:
+                        backoff_ms = min(
+                            self._backoff_max_ms, backoff_ms * 2 or self._backoff_initial_ms
+                        )
+                        retry_at_ms = self._now_ms() + backoff_ms
+                    continue
+                timeout_ms = retry_at_ms - now
+            elif stopping and not len(self.queue):
+                return
+            else:
+                head = self.queue.head()
+                timeout_ms = None if head is None else head.enqueued_ms + self._interval_ms - now
+            with self._changed:
+                self._idle_ack = idle_request
+                self._changed.notify_all()
+            self._clock.wait(self._wake, None if timeout_ms is None else timeout_ms / 1000.0)
+
+    def _now_ms(self) -> int:
+        return round(self._clock.monotonic_s() * 1000)
+
+    def _write_segments(self, inflight: deque[list[Entry]]) -> bool:
+        """Write the in-flight segments in order; ``False`` at a transient failure (the
+        failed segment stays first). A permanently failing segment is split in halves."""
+        while inflight:
+            segment = inflight[0]
+            started = time.perf_counter()
+            try:
+                self._store.write_batch([entry.write for entry in segment])
+            except TransientStoreError as exc:
+                self._retrying = True
+                self._failed(f"store busy or unreachable, will retry: {exc}", retry=True)
+                return False
+            except Exception as exc:
+                self._failed(f"store refused a batch: {type(exc).__name__}: {exc}", log=False)
+                inflight.popleft()
+                if len(segment) == 1:
+                    self._dead_letter(segment[0], exc)
+                else:
+                    middle = len(segment) // 2
+                    inflight.appendleft(segment[middle:])
+                    inflight.appendleft(segment[:middle])
+            else:
+                inflight.popleft()
+                with self._lock:
+                    self._stats.written += len(segment)
+                    self._stats.batches_written += 1
+                    self._stats.last_flush_latency_ms = (time.perf_counter() - started) * 1000
+                if self._retrying:
+                    self._retrying = False
+                    self._log.log(logging.INFO, "store writes resumed")
+            self.queue.set_inflight(inflight[0][0].ticket if inflight else None)
+        return True
+
+    def _dead_letter(self, entry: Entry, exc: BaseException) -> None:
+        kind = type(entry.write).__name__
+        reason = redact(f"{type(exc).__name__}: {_first_line(exc)}", self._secrets)
+        with self._lock:
+            self._stats.dead_lettered += 1
+            self._dead_letters.append(DeadLetter(entry.write, reason))
+        self.queue.note_lost_ticket(entry.ticket)
+        self._log.error(f"dead-lettered a {kind} write the store refused: {reason}")
+
+    def _failed(self, message: str, *, retry: bool = False, log: bool = True) -> None:
+        """A batch write failed."""
+        message = redact(message, self._secrets)
+        with self._lock:
+            self._stats.flush_failures += 1
+            self._stats.retries += int(retry)
+            self._stats.last_error = message
+        if log:
+            self._log.log(logging.WARNING if retry else logging.ERROR, _first_line(message))
+
+    def _report(self, message: str) -> None:
+        """Something other than a batch write failed."""
+        message = redact(message, self._secrets)
+        with self._lock:
+            self._stats.last_error = message
+        with contextlib.suppress(Exception):  # a broken logging setup must not stop us
+            self._log.error(_first_line(message))
+
+
+def _first_line(value: object) -> str:
+    text = str(value)
+    return text.split("\n", 1)[0][:500]

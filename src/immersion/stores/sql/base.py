@@ -1,0 +1,282 @@
+"""``SqlStore``: ``ImmersionTrackingStore`` written once in SQLAlchemy Core.
+
+Every query of the SQL stores lives in this package (``writes``, ``reads``, ``maintenance``);
+a backend module (``immersion.stores.sqlite``, later ``postgresql`` and ``mysql``) is a thin
+subclass that only supplies what truly differs between engines, through these hooks:
+
+``capabilities``            what the engine supports (a property).
+``insert_ignore(table, cols)``
+                            an ``INSERT`` that silently skips rows whose ``cols`` already exist
+                            (SQLite/PostgreSQL ``ON CONFLICT DO NOTHING``; MySQL
+                            ``ON DUPLICATE KEY UPDATE col = col``). Executed with one or many
+                            parameter dicts (executemany).
+``upsert(table, cols, updates)``
+                            an ``INSERT`` that updates an existing row instead; ``updates``
+                            receives the "incoming row" namespace (``excluded`` on
+                            SQLite/PostgreSQL, ``inserted`` on MySQL) and returns the ``SET``
+                            clause.
+``_compact()``              reclaim space (SQLite ``VACUUM``; PostgreSQL ``VACUUM ANALYZE``
+                            in autocommit; MySQL ``OPTIMIZE TABLE``). ``compact()`` wraps it.
+``begin_write()``           a connection in a write transaction (default ``engine.begin()``;
+                            SQLite takes the write lock up front with ``BEGIN IMMEDIATE``).
+``begin_schema()``          the transaction migrations run in (default ``begin_write()``;
+                            SQLite turns foreign keys off for it, see ``SqliteStore``).
+``lock_schema(connection)`` serialize schema creation/upgrade between processes inside that
+                            transaction; default nothing (SQLite's ``BEGIN IMMEDIATE`` already
+                            does). PostgreSQL: ``pg_advisory_xact_lock``; MySQL: ``GET_LOCK``.
+``backup_before_upgrade(rev)``
+                            copy the database before a schema upgrade; default: no backup
+                            (server databases are backed up by their administrators).
+
+The constructor takes a ready ``Engine``: the subclass builds it (URL, pool size, connect
+timeout, TLS, pre-ping) and passes ``database=errors.safe_url(url)`` and the password in
+``secrets`` so no message ever shows it.
+
+Errors leave through ``translate_errors`` only (see ``errors``). Integer surrogate keys never
+leave the adapter.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+
+from sqlalchemy import Connection, Engine, Table
+from sqlalchemy.sql.dml import Insert
+
+from ...domain import EventType, Session, TelemetrySample, TrackedEvent, Video
+from ...errors import PermanentStoreError
+from ...results import Overview, SchemaStatus, SessionSummary, StoreCapabilities, VideoStats
+from ...store import PruneCutoffs
+from ...writes import Write
+from .. import memory
+from . import maintenance, migrate, reads
+from .errors import translate_errors
+from .hooks import UpdateBuilder
+from .writes import BatchWriter
+
+__all__ = ["SqlStore"]
+
+
+class SqlStore(abc.ABC):
+    """The shared SQL implementation; subclasses supply the engine and the dialect hooks."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        database: str,
+        read_only: bool = False,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        """``database`` names the database in messages: a path, or a URL without password
+        (``errors.safe_url``); ``secrets`` are redacted from every message as well."""
+        self._engine = engine
+        self._database = database
+        self._read_only = read_only
+        self._secrets = tuple(secrets)
+        self._closed = False
+        # One writer at a time inside this process: the engine would serialize them anyway,
+        # but through busy waits; the lock also guards the id caches of the writer.
+        self._write_lock = threading.Lock()
+        self._writer = BatchWriter(self)
+
+    # ----------------------------------------------------------------- dialect hooks
+
+    @property
+    @abc.abstractmethod
+    def capabilities(self) -> StoreCapabilities:
+        """What this store supports (see ``StoreCapabilities``)."""
+
+    @abc.abstractmethod
+    def insert_ignore(self, table: Table, conflict_columns: Sequence[str]) -> Insert:
+        """``INSERT`` into ``table`` skipping rows whose ``conflict_columns`` exist."""
+
+    @abc.abstractmethod
+    def upsert(
+        self, table: Table, conflict_columns: Sequence[str], updates: UpdateBuilder
+    ) -> Insert:
+        """``INSERT`` into ``table``, or update the row with the same ``conflict_columns``
+        with ``updates(incoming)`` (``incoming.<column>`` is the value being inserted)."""
+
+    @abc.abstractmethod
+    def _compact(self) -> None:
+        """Reclaim space and refresh planner statistics (engine specific)."""
+
+    def begin_write(self) -> AbstractContextManager[Connection]:
+        """A connection inside a write transaction, committed when the block succeeds."""
+        return self._engine.begin()
+
+    def begin_schema(self) -> AbstractContextManager[Connection]:
+        """A connection inside the transaction that creates or upgrades the schema
+        (default: ``begin_write``)."""
+        return self.begin_write()
+
+    def lock_schema(self, connection: Connection) -> None:  # noqa: B027 - optional hook
+        """Keep other processes from migrating the schema until this transaction ends."""
+
+    def backup_before_upgrade(self, from_revision: str) -> str | None:
+        """Back the database up before upgrading it from ``from_revision``; return where."""
+        return None
+
+    # ----------------------------------------------------------------- plumbing
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def database(self) -> str:
+        """The database as shown in messages (never with a password)."""
+        return self._database
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def _check_usable(self, operation: str, *, writes: bool = False) -> None:
+        if self._closed:
+            raise PermanentStoreError(f"{operation} on {self._database}: the store is closed")
+        if writes and self._read_only:
+            raise PermanentStoreError(
+                f"{operation} on {self._database}: the store was opened read-only"
+            )
+
+    def _usable(self, operation: str, *, writes: bool = False) -> AbstractContextManager[None]:
+        """Refuse a closed (or, for ``writes``, read-only) store; translate errors."""
+        self._check_usable(operation, writes=writes)
+        return translate_errors(operation, self._database, secrets=self._secrets)
+
+    @contextmanager
+    def _reading(self, operation: str) -> Iterator[Connection]:
+        with self._usable(operation), self._engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _writing(self, operation: str) -> Iterator[Connection]:
+        with (
+            self._usable(operation, writes=True),
+            self._write_lock,
+            self.begin_write() as connection,
+        ):
+            yield connection
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def create_or_upgrade_schema(self) -> SchemaStatus:
+        with self._usable("create_or_upgrade_schema"):
+            if self._read_only:
+                with self._engine.connect() as connection:
+                    return migrate.ensure_schema(
+                        connection, database=self._database, read_only=True
+                    )
+            with self._write_lock, self.begin_schema() as connection:
+                self.lock_schema(connection)
+                return migrate.ensure_schema(
+                    connection, database=self._database, backup=self.backup_before_upgrade
+                )
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with self._write_lock:
+            self._engine.dispose()
+
+    # ----------------------------------------------------------------- writes
+
+    def write_batch(self, writes: Sequence[Write]) -> None:
+        if not writes:
+            self._check_usable("write_batch", writes=True)
+            return
+        checked = [_validated(index, write) for index, write in enumerate(writes)]
+        with self._usable("write_batch", writes=True), self._write_lock:
+            with self.begin_write() as connection:
+                learnt = self._writer.apply(connection, checked)
+            # Only ids of a committed transaction are cached: a rolled-back batch teaches
+            # nothing. Still under the lock, so a prune cannot slip in between.
+            self._writer.remember(learnt)
+
+    # ----------------------------------------------------------------- maintenance
+
+    def close_stale_sessions(self, last_activity_before_ms: int) -> int:
+        with self._writing("close_stale_sessions") as connection:
+            return maintenance.close_stale_sessions(connection, last_activity_before_ms)
+
+    def prune(self, cutoffs: PruneCutoffs) -> dict[str, int]:
+        with self._usable("prune", writes=True), self._write_lock:
+            with self.begin_write() as connection:
+                deleted = maintenance.prune(connection, cutoffs)
+            if deleted["sessions"]:
+                self._writer.forget_sessions()
+            return deleted
+
+    def compact(self) -> None:
+        with self._usable("compact", writes=True), self._write_lock:
+            self._compact()
+
+    def get_state(self, key: str) -> str | None:
+        with self._reading("get_state") as connection:
+            return maintenance.get_state(connection, key)
+
+    def set_state(self, key: str, value: str) -> None:
+        with self._writing("set_state") as connection:
+            maintenance.set_state(connection, self, key, value)
+
+    # ----------------------------------------------------------------- lookups
+
+    def get_video(self, video_key: str) -> Video | None:
+        with self._reading("get_video") as connection:
+            return reads.get_video(connection, video_key)
+
+    def get_session(self, session_uuid: str) -> Session | None:
+        with self._reading("get_session") as connection:
+            return reads.get_session(connection, session_uuid)
+
+    # ----------------------------------------------------------------- reads
+
+    def session_summaries(self, limit: int = 50) -> list[SessionSummary]:
+        if limit <= 0:
+            return []
+        with self._reading("session_summaries") as connection:
+            return reads.session_summaries(connection, limit)
+
+    def session_timeline(
+        self, session_uuid: str, limit: int | None = None
+    ) -> list[TelemetrySample]:
+        if limit is not None and limit <= 0:
+            return []
+        with self._reading("session_timeline") as connection:
+            return reads.session_timeline(connection, session_uuid, limit)
+
+    def session_events(
+        self,
+        session_uuid: str,
+        limit: int = 500,
+        event_types: Collection[EventType] | None = None,
+    ) -> list[TrackedEvent]:
+        if limit <= 0 or (event_types is not None and not event_types):
+            return []
+        with self._reading("session_events") as connection:
+            return reads.session_events(connection, session_uuid, limit, event_types)
+
+    def video_stats(self, video_key: str | None = None) -> list[VideoStats]:
+        with self._reading("video_stats") as connection:
+            return reads.video_stats(connection, video_key)
+
+    def overview(self) -> Overview:
+        with self._reading("overview") as connection:
+            return reads.overview(connection)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._database!r})"
+
+
+def _validated(index: int, write: Write) -> Write:
+    """The reference model's value checks, so every backend rejects exactly the same."""
+    try:
+        return memory.validate_write(write)
+    except PermanentStoreError as exc:
+        raise type(exc)(f"write {index} ({type(write).__name__}) of the batch: {exc}") from None

@@ -1,0 +1,118 @@
+"""Real PostgreSQL and MariaDB/MySQL servers for the contract suite.
+
+Locally the server tests run only when their environment variable names a server; without it
+they skip with a one-line hint. In CI (``CI=true``) they default to the local servers and a
+server that cannot be reached FAILS the run: a silently skipped backend is not a pass.
+
+Each test gets its own empty PostgreSQL schema or MySQL database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+__all__ = ["SERVERS", "Server", "scratch_database", "server_url"]
+
+
+@dataclass(frozen=True)
+class Server:
+    kind: str
+    env: str
+    ci_default: str
+
+
+SERVERS = {
+    "postgresql": Server(
+        "postgresql",
+        "IMMERSION_TEST_POSTGRESQL_URL",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    ),
+    "mysql": Server(
+        "mysql",
+        "IMMERSION_TEST_MYSQL_URL",
+        "mysql+pymysql://root@127.0.0.1:3306/test",
+    ),
+}
+
+_checked: dict[str, str | None] = {}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def server_url(kind: str) -> str:
+    """The admin URL of the ``kind`` server, or skip/fail the calling test as documented."""
+    server = SERVERS[kind]
+    url = os.environ.get(server.env) or (server.ci_default if in_ci() else None)
+    if url is None:
+        pytest.skip(f"{kind} tests skipped: set {server.env}={server.ci_default} to run them")
+    if kind not in _checked:
+        _checked[kind] = _probe(url)
+    problem = _checked[kind]
+    if problem is not None:
+        pytest.fail(
+            f"{kind} server at {sa.make_url(url).render_as_string(hide_password=True)} is "
+            f"unreachable ({problem}); {kind} tests must run when {server.env} is set or CI=true",
+            pytrace=False,
+        )
+    return url
+
+
+def _probe(url: str) -> str | None:
+    engine = sa.create_engine(url, connect_args=_timeout_args(url))
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        return None
+    except Exception as exc:  # any failure to reach the server is reported, not raised
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    finally:
+        engine.dispose()
+
+
+def _timeout_args(url: str) -> dict[str, object]:
+    return {"connect_timeout": 5}
+
+
+@contextmanager
+def scratch_database(kind: str) -> Iterator[sa.URL]:
+    """A URL pointing at a new empty database (MySQL) or schema (PostgreSQL), dropped after.
+
+    For PostgreSQL the schema is selected through the URL's ``options`` query
+    (``-csearch_path=<schema>``), which psycopg passes to the server on connect.
+    """
+    admin_url = sa.make_url(server_url(kind))
+    name = f"it_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            if kind == "postgresql":
+                connection.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+            else:
+                connection.execute(
+                    sa.text(
+                        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                    )
+                )
+        if kind == "postgresql":
+            url = admin_url.update_query_dict({"options": f"-csearch_path={name}"})
+        else:
+            url = admin_url.set(database=name)
+        try:
+            yield url
+        finally:
+            with admin.connect() as connection:
+                if kind == "postgresql":
+                    connection.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
+                else:
+                    connection.execute(sa.text(f"DROP DATABASE `{name}`"))
+    finally:
+        admin.dispose()
