@@ -104,7 +104,7 @@ class ImmersionTrackingStore(Protocol):
         durations, deltas, sizes) that is not an ``int`` from 0 to ``2**63-1``; an unknown
         event or source type; ``local_hour`` outside 0-23 or ``local_month`` not a ``YYYYMM``
         month; a string with a lone surrogate or a NUL character (no engine may silently alter
-        text). ``immersion.stores.memory.validate_write`` is exactly these value checks.
+        text). ``immersion.stores.validation.validate_write`` is exactly these value checks.
         ``TransientStoreError`` when the database is locked or unreachable.
         """
         ...

@@ -60,7 +60,7 @@ def test_a_schema_from_the_future_is_refused(tmp_path: Path) -> None:
     store.create_or_upgrade_schema()
     store.close()
     with sqlite3.connect(path) as connection:
-        connection.execute("UPDATE alembic_version SET version_num = 'fffffffffff9'")
+        connection.execute("UPDATE immersion_schema_version SET version_num = 'fffffffffff9'")
     connection.close()
     with pytest.raises(SchemaTooNewError):
         open_tracker({"storage": {"provider": "sqlite", "path": str(path)}})

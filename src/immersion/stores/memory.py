@@ -11,11 +11,10 @@ come from the tracker's worker thread, reads may come from any thread.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Collection, Sequence
 from dataclasses import replace
-from typing import NoReturn, TypeVar
+from typing import TypeVar
 
 from ..config import StorageConfig
 from ..domain import (
@@ -23,7 +22,6 @@ from ..domain import (
     Session,
     SessionCounters,
     SessionStatus,
-    SourceType,
     TelemetrySample,
     TrackedEvent,
     Video,
@@ -42,25 +40,9 @@ from ..writes import (
     UpsertVideo,
     Write,
 )
+from .validation import validate_write
 
-__all__ = [
-    "MAX_KEY_CHARS",
-    "MAX_STORED_INT",
-    "MEMORY_REVISION",
-    "MemoryStore",
-    "from_config",
-    "validate_write",
-]
-
-# The largest integer every target engine stores exactly (signed 64-bit: SQLite INTEGER,
-# PostgreSQL/MySQL BIGINT). The reference model rejects anything larger so that no backend
-# is asked to accept a value another one cannot hold.
-MAX_STORED_INT = 2**63 - 1
-
-# Longest public identifiers, in code points: the SQL schema's key columns (VARCHAR, sized for
-# MySQL's 3072-byte index limit). Longer keys are refused everywhere rather than truncated or
-# refused by one engine only.
-MAX_KEY_CHARS = {"video_key": 768, "session_uuid": 36}
+__all__ = ["MEMORY_REVISION", "MemoryStore", "from_config"]
 
 # The memory store has no migration history; it reports itself as always at its own head.
 MEMORY_REVISION = "memory"
@@ -311,13 +293,13 @@ class _Staging:
     def video(self, key: str) -> Video:
         found = self.find_video(key)
         if found is None:
-            _fail(f"unknown video {key!r}")
+            raise StoreIntegrityError(f"unknown video {key!r}")
         return found
 
     def session(self, uuid: str) -> Session:
         found = self.sessions[uuid] if uuid in self.sessions else self._store._sessions.get(uuid)
         if found is None:
-            _fail(f"unknown session {uuid!r}")
+            raise StoreIntegrityError(f"unknown session {uuid!r}")
         return found
 
     def apply(self, write: Write) -> None:
@@ -395,136 +377,6 @@ class _Staging:
             store._samples.setdefault(uuid, {})[seq] = sample
         for (uuid, seq), event in self.events.items():
             store._events.setdefault(uuid, {})[seq] = event
-
-
-# --------------------------------------------------------------------- validation
-# Value checks need no data, so they are one pure function another backend can reuse to
-# reject exactly what the reference model rejects.
-
-
-def validate_write(write: Write) -> Write:
-    """Check the values of one write; return it with its enums normalised.
-
-    Raises ``StoreIntegrityError`` for anything ``ImmersionTrackingStore.write_batch``
-    documents as invalid. Whether named videos and sessions exist is not checked here.
-    """
-    match write:
-        case UpsertVideo(video=video):
-            return UpsertVideo(_checked_video(video))
-        case UpdateVideoTitle():
-            _key("video_key", write.video_key)
-            _text("title", write.title)
-            _int("updated_at_ms", write.updated_at_ms)
-        case UpdateVideoDuration():
-            _key("video_key", write.video_key)
-            _int("duration_ms", write.duration_ms)
-            _int("updated_at_ms", write.updated_at_ms)
-        case StartSession():
-            _key("session_uuid", write.session_uuid)
-            _key("video_key", write.video_key)
-            _int("started_at_ms", write.started_at_ms)
-            if not isinstance(write.local_day, dt.date):
-                _fail("local_day must be a date")
-            month, hour = write.local_month, write.local_hour
-            if not (
-                isinstance(month, int) and 1 <= month // 100 <= 9999 and 1 <= month % 100 <= 12
-            ):
-                _fail(f"local_month must be a YYYYMM month, got {month!r}")
-            if not (isinstance(hour, int) and 0 <= hour <= 23):
-                _fail(f"local_hour must be 0-23, got {hour!r}")
-        case RecordSample(sample=sample):
-            _key("session_uuid", sample.session_uuid)
-            _int("seq", sample.seq)
-            _int("sample_ms", sample.sample_ms)
-            _counters(sample.counters)
-        case RecordEvent(event=event):
-            return RecordEvent(_checked_event(event))
-        case FinalizeSession():
-            _key("session_uuid", write.session_uuid)
-            _int("ended_at_ms", write.ended_at_ms)
-            _int("ended_media_ms", write.ended_media_ms, optional=True)
-            _int("last_sample_ms", write.last_sample_ms, optional=True)
-            _counters(write.counters)
-        case _:
-            _fail(f"not a write: {type(write).__name__}")
-    return write
-
-
-def _fail(message: str) -> NoReturn:
-    raise StoreIntegrityError(message)
-
-
-def _int(name: str, value: object, *, optional: bool = False) -> None:
-    if value is None and optional:
-        return
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_STORED_INT:
-        _fail(f"{name} must be an integer from 0 to 2**63-1, got {value!r:.40}")
-
-
-def _key(name: str, value: object) -> None:
-    _text(name, value, required=True)
-    if isinstance(value, str) and len(value) > MAX_KEY_CHARS[name]:
-        _fail(f"{name} is longer than {MAX_KEY_CHARS[name]} characters")
-
-
-def _text(name: str, value: object, *, required: bool = False, optional: bool = False) -> None:
-    """Strings every engine stores unchanged: valid UTF-8 (no lone surrogates), no NUL
-    (PostgreSQL refuses it in text). The value is never echoed: it may be huge."""
-    if value is None and optional:
-        return
-    if not isinstance(value, str):
-        _fail(f"{name} must be a string")
-    if required and not value:
-        _fail(f"{name} must not be empty")
-    if "\x00" in value:
-        _fail(f"{name} must not contain NUL characters")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        _fail(f"{name} is not valid Unicode (lone surrogate)")
-
-
-def _counters(counters: SessionCounters) -> None:
-    if not isinstance(counters, SessionCounters):
-        _fail("counters must be SessionCounters")
-    for name, value in counters.as_dict().items():
-        _int(name, value)
-
-
-def _checked_event(event: TrackedEvent) -> TrackedEvent:
-    _key("session_uuid", event.session_uuid)
-    _int("seq", event.seq)
-    _int("ts_ms", event.ts_ms)
-    try:
-        event_type = EventType(event.event_type)
-    except ValueError:
-        _fail(f"unknown event type {event.event_type!r}")
-    for name in ("line_index", "segment_start_ms", "segment_end_ms"):
-        _int(name, getattr(event, name), optional=True)
-    _int("words_delta", event.words_delta)
-    _int("cards_delta", event.cards_delta)
-    _text("payload_json", event.payload_json, optional=True)
-    return replace(event, event_type=event_type)
-
-
-def _checked_video(video: Video) -> Video:
-    """Validate a video and return it with its enum normalised."""
-    _key("video_key", video.video_key)
-    _text("title", video.title)
-    try:
-        source_type = SourceType(video.source_type)
-    except ValueError:
-        _fail(f"unknown source type {video.source_type!r}")
-    _text("source_path", video.source_path, optional=True)
-    _text("source_url", video.source_url, optional=True)
-    _int("duration_ms", video.duration_ms, optional=True)
-    _int("created_at_ms", video.created_at_ms)
-    _int("updated_at_ms", video.updated_at_ms)
-    md = video.metadata
-    for name in ("file_size_bytes", "width_px", "height_px", "fps_x100", "bitrate_kbps"):
-        _int(f"metadata.{name}", getattr(md, name), optional=True)
-    _text("metadata.codec", md.codec, optional=True)
-    return replace(video, source_type=source_type)
 
 
 def _merge_video(old: Video, new: Video) -> Video:

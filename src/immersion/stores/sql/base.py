@@ -51,7 +51,7 @@ from ...errors import PermanentStoreError
 from ...results import Overview, SchemaStatus, SessionSummary, StoreCapabilities, VideoStats
 from ...store import PruneCutoffs
 from ...writes import Write
-from .. import memory
+from ..validation import validate_write
 from . import maintenance, migrate, reads
 from .errors import translate_errors
 from .hooks import UpdateBuilder
@@ -277,6 +277,6 @@ class SqlStore(abc.ABC):
 def _validated(index: int, write: Write) -> Write:
     """The reference model's value checks, so every backend rejects exactly the same."""
     try:
-        return memory.validate_write(write)
+        return validate_write(write)
     except PermanentStoreError as exc:
         raise type(exc)(f"write {index} ({type(write).__name__}) of the batch: {exc}") from None

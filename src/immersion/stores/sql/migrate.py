@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-VERSION_TABLE = "alembic_version"
+VERSION_TABLE = "immersion_schema_version"
 
 # Called with the revision being upgraded from; returns where the backup was written.
 BackupHook = Callable[[str], "str | None"]
