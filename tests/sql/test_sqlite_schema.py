@@ -86,7 +86,12 @@ def test_the_migrated_schema_is_exactly_schema_py(store: SqliteStore) -> None:
     """The revisions and the tables the queries use cannot drift apart."""
     with store.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "version_table": migrate.VERSION_TABLE,
+            },
         )
         assert compare_metadata(context, schema.metadata) == []
 
