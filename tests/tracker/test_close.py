@@ -161,6 +161,8 @@ def test_interpreter_exit_finalizes_and_drains(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     with contextlib.closing(SqliteStore(path)) as store:
-        (summary,) = store.session_summaries()
+        summaries = store.session_summaries()
+    assert len(summaries) == 1, result.stderr
+    (summary,) = summaries
     assert summary.ended_at_ms is not None
     assert summary.lines_seen == 1

@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from ..config import StorageConfig
+from ..config import TrackerConfig
 from ..domain import (
     EventType,
     Session,
@@ -266,7 +266,7 @@ class MemoryStore:
         )
 
 
-def from_config(config: StorageConfig) -> MemoryStore:
+def from_config(config: TrackerConfig) -> MemoryStore:
     """The registry's factory for ``storage.provider = "memory"`` (it takes no options)."""
     del config  # nothing to configure: every memory store starts empty
     return MemoryStore()

@@ -2,7 +2,9 @@
 
 Built-in providers are import strings, so a driver is imported only when its provider is
 chosen. Third-party stores register under the entry-point group ``immersion.stores``; the entry
-point's name is the provider name and its value a callable ``(StorageConfig) -> store``::
+point's name is the provider name and its value a callable ``(TrackerConfig) -> store``
+(the whole configuration: ``config.storage`` for connection options, ``config.timezone`` for
+local days)::
 
     # pyproject.toml of a plugin
     [project.entry-points."immersion.stores"]
@@ -26,7 +28,7 @@ __all__ = ["ENTRY_POINT_GROUP", "StoreFactory", "create_store", "known_providers
 
 ENTRY_POINT_GROUP = "immersion.stores"
 
-StoreFactory = Callable[[StorageConfig], ImmersionTrackingStore]
+StoreFactory = Callable[[TrackerConfig], ImmersionTrackingStore]
 
 # provider -> (factory import string, the driver module it needs, the extra that installs it)
 _BUILTIN: dict[str, tuple[str, str | None, str | None]] = {
@@ -78,5 +80,6 @@ def _resolve(provider: str) -> StoreFactory:
 
 def create_store(config: TrackerConfig | StorageConfig) -> ImmersionTrackingStore:
     """Construct the configured store (its schema is not touched here)."""
-    storage = config.storage if isinstance(config, TrackerConfig) else config
-    return _resolve(storage.provider)(storage)
+    if isinstance(config, StorageConfig):
+        config = TrackerConfig(storage=config)
+    return _resolve(config.storage.provider)(config)

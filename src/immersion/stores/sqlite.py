@@ -25,7 +25,7 @@ from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 from sqlalchemy.sql.dml import Insert
 
-from ..config import StorageConfig
+from ..config import TrackerConfig
 from ..errors import ConfigError, SchemaError
 from ..results import StoreCapabilities
 from .sql.base import SqlStore
@@ -232,12 +232,13 @@ def _on_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def from_config(storage: StorageConfig) -> SqliteStore:
+def from_config(config: TrackerConfig) -> SqliteStore:
     """The provider factory (``storage.provider = "sqlite"``).
 
     ``storage.path`` (default: ``immersion.sqlite`` in the user data directory);
     ``storage.options`` may set ``busy_timeout_ms`` and ``read_only``.
     """
+    storage = config.storage
     options = dict(storage.options)
     busy = options.pop("busy_timeout_ms", DEFAULT_BUSY_TIMEOUT_MS)
     read_only = options.pop("read_only", False)
