@@ -99,7 +99,9 @@ def main() -> None:
             label = "database locked by another connection" if locked else "database free"
             print(f"{label} ({args.calls} calls each):")
             name = "locked.sqlite" if locked else "free.sqlite"
-            for call, (median, p99) in _measure_calls(root / name, args.calls, locked=locked).items():
+            for call, (median, p99) in _measure_calls(
+                root / name, args.calls, locked=locked
+            ).items():
                 if call.startswith("("):
                     print(f"  {call}: {int(median)} writes")
                 else:

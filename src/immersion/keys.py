@@ -44,6 +44,7 @@ VOLATILE_QUERY_KEYS = frozenset(
 
 _HASH_CHARS = 32
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+_WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]|^\\\\")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ def identify_video(path: str) -> VideoIdentity:
 
 def _absolute(path: str) -> str:
     # A Windows path (C:\..., \\server\share) keeps its own rules even when read on POSIX.
-    if re.match(r"^[A-Za-z]:[\\/]|^\\\\", path):
+    if _WINDOWS_PATH.match(path):
         return ntpath.normpath(path)
     return os.path.abspath(path)
 
@@ -116,7 +117,8 @@ def title_from_source(source: str) -> str:
         segments = [s for s in split.path.split("/") if s]
         name = sanitize_text(unquote(segments[-1])) if segments else split.netloc
     else:
-        name = ntpath.basename(source) if "\\" in source else posixpath.basename(source)
+        windows = _WINDOWS_PATH.match(source) or os.sep == "\\"
+        name = ntpath.basename(source) if windows else posixpath.basename(source)
     stem, ext = posixpath.splitext(name)
     # ".mp4"-like extensions only: "Vol. 2" or ".hidden" keep their dots.
     if ext and 1 < len(ext) <= 6 and ext[1:].isalnum() and stem:

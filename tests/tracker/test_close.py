@@ -142,8 +142,10 @@ def test_a_dropped_tracker_drains_and_stops_its_worker(clock: ManualClock) -> No
 
 
 EXIT_SCRIPT = """
-import sys
+import atexit, sys
 from immersion import open_tracker
+# Registered before the tracker's own hook, so it runs after it: what did the exit store?
+atexit.register(lambda: print(tracker.diagnostics(), file=sys.stderr))
 tracker = open_tracker({"storage": {"provider": "sqlite", "path": sys.argv[1]}, "timezone": "UTC"})
 tracker.handle_media_change("/anime/ep01.mkv")
 tracker.record_subtitle_line("最後の行", 1, 2)

@@ -63,6 +63,7 @@ def test_url_titles_are_the_last_decoded_segment() -> None:
     assert title_from_source("https://ex.example/") == "ex.example"
     assert title_from_source("/anime/Vol. 2") == "Vol. 2"
     assert title_from_source("/anime/.hidden") == ".hidden"
+    assert title_from_source("/anime/odd\\name.mkv") == "odd\\name"  # a POSIX name
 
 
 def test_long_keys_are_shortened_deterministically() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid as uuid_module
 
 from immersion import Tracker
@@ -114,3 +115,25 @@ def test_cards_lookups_and_other_events(make_tracker: TrackerFactory) -> None:
         (4, 2, '{"cardsMined":2,"noteIds":[1700000000001,1700000000002]}'),
         (2, 0, '{"buffer":true}'),
     ]
+
+
+def test_recording_from_several_threads_keeps_exact_counts(make_tracker: TrackerFactory) -> None:
+    store = MemoryStore()
+    tracker = make_tracker(store, write={"queue_cap": 10_000})  # room for every write
+    tracker.handle_media_change("/anime/ep01.mkv")
+
+    def record(worker: int) -> None:
+        for index in range(500):
+            tracker.record_lookup(index % 2 == 0)
+            tracker.record_subtitle_line(f"worker {worker} line {index}", index, index + 1)
+
+    threads = [threading.Thread(target=record, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert tracker.close(10) is True
+    (summary,) = store.session_summaries()
+    assert (summary.lookup_count, summary.lookup_hits, summary.lines_seen) == (2_000, 1_000, 2_000)
+    seqs = [event.seq for event in store.session_events("session-0001", limit=10_000)]
+    assert sorted(seqs) == list(range(1, 4_001))
