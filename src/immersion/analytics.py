@@ -11,13 +11,16 @@ milliseconds), ratios are floats rounded to 4 decimals, ``None`` when the denomi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from .domain import day_from_number, day_number, month_key
+from .domain import SessionCounters, day_from_number, day_number, month_key
 
 __all__ = [
+    "GROUP_BYS",
+    "LEDGER_COUNTERS",
+    "PERIOD_FIELDS",
     "RANGES",
     "ActivityBucket",
     "CalendarDay",
@@ -31,15 +34,37 @@ __all__ = [
     "ThroughputBucket",
     "Trends",
     "VideoTrend",
+    "activity_bucket",
+    "bucket_key",
+    "bucket_keys",
+    "check_range",
+    "cumulative_buckets",
     "minutes",
     "range_start",
     "ratio",
+    "running_totals",
     "streak_from_days",
+    "zero_filled_days",
 ]
 
 RangeName = Literal["7d", "30d", "90d", "365d", "all"]
 GroupBy = Literal["day", "month"]
 RANGES: dict[str, int | None] = {"7d": 7, "30d": 30, "90d": 90, "365d": 365, "all": None}
+GROUP_BYS = ("day", "month")
+
+# The final counters a session contributes to the ledger, the rollups and the lifetime totals
+# (also their column names in SQL stores): the first nine of ``SessionCounters``.
+LEDGER_COUNTERS = (
+    "total_watched_ms",
+    "active_watched_ms",
+    "lines_seen",
+    "words_seen",
+    "tokens_seen",
+    "cards_mined",
+    "lookup_count",
+    "lookup_hits",
+    "dictionary_lookups",
+)
 
 
 def minutes(ms: int) -> float:
@@ -82,10 +107,30 @@ class PeriodTotals:
     lookup_count: int = 0
     lookup_hits: int = 0
     dictionary_lookups: int = 0
+    total_watched_ms: int = 0
+
+    @classmethod
+    def of_session(cls, counters: SessionCounters) -> PeriodTotals:
+        """One session's contribution: ``sessions=1`` and its final ledger counters."""
+        return cls(sessions=1, **{name: getattr(counters, name) for name in LEDGER_COUNTERS})
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> PeriodTotals:
+        """From a row with a ``sessions`` column and the ledger counters (SQL sums come back
+        as ``Decimal`` on some engines, hence ``int``)."""
+        return cls(**{name: int(values[name] or 0) for name in PERIOD_FIELDS})
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in PERIOD_FIELDS}
 
     def plus(self, other: PeriodTotals) -> PeriodTotals:
         return PeriodTotals(
-            *(getattr(self, name) + getattr(other, name) for name in self.__slots__)
+            **{name: getattr(self, name) + getattr(other, name) for name in PERIOD_FIELDS}
+        )
+
+    def minus(self, other: PeriodTotals) -> PeriodTotals:
+        return PeriodTotals(
+            **{name: getattr(self, name) - getattr(other, name) for name in PERIOD_FIELDS}
         )
 
     @property
@@ -111,6 +156,9 @@ class PeriodTotals:
     @property
     def lookups_per_100_tokens(self) -> float | None:
         return ratio(self.dictionary_lookups, self.tokens_seen, 100)
+
+
+PERIOD_FIELDS: tuple[str, ...] = ("sessions", *LEDGER_COUNTERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,4 +390,38 @@ def running_totals(buckets: Sequence[ActivityBucket]) -> list[ActivityBucket]:
                 bucket.key, sessions, round(active, 3), lines, words, tokens, cards, lookups
             )
         )
+    return out
+
+
+def check_range(range_name: str, group_by: str) -> None:
+    """``ValueError`` naming the valid values for an unknown range or grouping."""
+    if range_name not in RANGES:
+        raise ValueError(f"unknown range {range_name!r}; expected one of {', '.join(RANGES)}")
+    if group_by not in GROUP_BYS:
+        raise ValueError(f"unknown group_by {group_by!r}; expected day or month")
+
+
+def activity_bucket(key: str, totals: PeriodTotals) -> ActivityBucket:
+    return ActivityBucket(
+        key=key,
+        sessions=totals.sessions,
+        active_min=totals.active_min,
+        lines_seen=totals.lines_seen,
+        words_seen=totals.words_seen,
+        tokens_seen=totals.tokens_seen,
+        cards_mined=totals.cards_mined,
+        dictionary_lookups=totals.dictionary_lookups,
+    )
+
+
+def cumulative_buckets(
+    keys: Sequence[str], totals: Mapping[str, PeriodTotals]
+) -> list[ActivityBucket]:
+    """Running totals over ``keys`` in order, summed in integers (minutes are converted once
+    per bucket from the running milliseconds, so no rounding error accumulates)."""
+    out: list[ActivityBucket] = []
+    running = PeriodTotals()
+    for key in keys:
+        running = running.plus(totals.get(key, PeriodTotals()))
+        out.append(activity_bucket(key, running))
     return out

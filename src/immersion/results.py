@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from .domain import SessionCounters
 
 __all__ = [
+    "MaintenanceReport",
     "Overview",
     "SchemaStatus",
     "SessionSummary",
@@ -73,7 +74,8 @@ class SessionSummary:
 
 @dataclass(frozen=True, slots=True)
 class VideoStats:
-    """Per-video totals over the sessions the store holds."""
+    """Per-video lifetime totals: every ended session ever (retention never lowers them)
+    plus the live counters of the video's active sessions."""
 
     video_key: str
     title: str
@@ -86,11 +88,15 @@ class VideoStats:
     tokens_seen: int
     cards_mined: int
     last_watched_ms: int | None
+    # local days with active watch time on this video (ended sessions)
+    active_days: int
+    first_watched_ms: int | None  # earliest session start
 
 
 @dataclass(frozen=True, slots=True)
 class Overview:
-    """Headline numbers over everything the store holds."""
+    """Headline numbers: all-time totals (lifetime of ended sessions plus live active ones),
+    today, and the streak. ``today_*`` are of the local day ``overview(today=...)`` names."""
 
     total_sessions: int
     active_sessions: int
@@ -103,6 +109,12 @@ class Overview:
     cards_mined: int
     first_started_ms: int | None
     last_started_ms: int | None
+    today_active_min: float
+    today_cards: int
+    current_streak_days: int
+    longest_streak_days: int
+    active_days: int
+    all_time_hours: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +142,22 @@ class SchemaStatus:
     head_revision: str
     upgraded_from: str | None = None
     backup_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceReport:
+    """What one maintenance pass did.
+
+    ``pruned``: rows deleted per kind (``events``, ``telemetry``, ``sessions``,
+    ``daily_rollups``, ``monthly_rollups``, ``session_totals``); ``rollup_groups``:
+    (period, video) rollup groups recomputed; ``stale_sessions_closed``: sessions left active
+    by a crash that were ended;
+    ``compacted``: whether the store was compacted in this pass.
+    """
+
+    started_at_ms: int
+    duration_ms: int
+    stale_sessions_closed: int
+    rollup_groups: int
+    pruned: dict[str, int]
+    compacted: bool

@@ -34,6 +34,8 @@ from .payload import (
     encode_line_payload,
     sanitize_text,
 )
+from .maintenance import MaintenanceSchedule
+from .results import MaintenanceReport
 from .pipeline import DeadLetter, WritePipeline
 from .store import ImmersionTrackingStore
 
@@ -48,6 +50,7 @@ MAX_TITLE_CHARS = 1_024
 # Media times beyond ~31 years are nonsense and would overflow the stored 64-bit integers.
 _MAX_SECONDS = 1e9
 _EXIT_TIMEOUT_S = 5.0
+_MAINTENANCE_TIMEOUT_S = 600.0  # a pass on a large database may take a while
 
 
 _P = ParamSpec("_P")
@@ -112,6 +115,7 @@ class Tracker:
         write = self._config.write
         self._payload_cap = write.payload_cap_bytes
         self._log = RepeatCollapser(log)  # real time: log flooding is a real-time matter
+        self._maintenance = MaintenanceSchedule(store, self._config, self._clock)
         self._pipeline = WritePipeline(
             store,
             self._clock,
@@ -121,6 +125,7 @@ class Tracker:
             overflow=write.overflow,
             secrets=config_secrets(self._config),
             collapser=self._log,
+            maintenance=self._maintenance,
         )
         self._writer = SessionWriter(
             self._clock,
@@ -398,6 +403,32 @@ class Tracker:
             bad_input, internal_errors = self._bad_input, self._internal_errors
         return self._pipeline.diagnostics(bad_input=bad_input, internal_errors=internal_errors)
 
+    def run_maintenance(self, timeout_s: float | None = None) -> MaintenanceReport | None:
+        """Run one maintenance pass on the worker now (after writing what is queued) and
+        return its report; ``None`` when it failed or did not finish within ``timeout_s``
+        seconds (``None``: 10 min), with the reason in ``diagnostics().last_error``.
+
+        Blocks the calling thread (not for the hot path); never overlaps a batch write.
+        """
+        try:
+            request = self._maintenance.request()
+            self._pipeline.wake()
+            timeout = _MAINTENANCE_TIMEOUT_S if timeout_s is None else max(0.0, timeout_s)
+            if not request.done.wait(timeout):
+                self._pipeline.note_error(f"maintenance did not finish within {timeout:g} s")
+                return None
+            if request.error is not None:
+                self._pipeline.note_error(request.error)
+            return request.report
+        except Exception as exc:
+            self._internal_error("run_maintenance", exc)
+            return None
+
+    @property
+    def last_maintenance(self) -> MaintenanceReport | None:
+        """The report of the latest maintenance pass of this tracker, if any."""
+        return self._maintenance.last_report
+
     def dead_letters(self) -> list[DeadLetter]:
         """The most recent writes the store refused permanently (at most 100)."""
         return self._pipeline.dead_letters()
@@ -456,7 +487,8 @@ def open_tracker(config: ConfigSource = None, *, clock: Clock | None = None) -> 
     file, or ``None`` (defaults, the default file, then ``IMMERSION_*`` variables). Raises
     ``ConfigError`` for a bad configuration and ``StoreError`` (e.g. ``SchemaTooNewError``)
     when the store cannot be opened: without a schema there is nothing to record into.
-    Sessions left active by a crash are closed at their last sample.
+    The worker's start-up maintenance pass then closes sessions left active by a crash at
+    their last sample (see ``immersion.maintenance``).
     """
     from .stores.registry import create_store  # the registry imports drivers lazily
 
@@ -468,9 +500,4 @@ def open_tracker(config: ConfigSource = None, *, clock: Clock | None = None) -> 
     except BaseException:
         store.close()
         raise
-    try:
-        stale = loaded.maintenance.stale_session_after_ms
-        store.close_stale_sessions(max(0, chosen_clock.now_ms() - stale))
-    except Exception as exc:  # not fatal: the next start-up tries again
-        log.warning("closing sessions left active by a crash failed: %s", type(exc).__name__)
     return Tracker(store, loaded, clock=chosen_clock)

@@ -87,6 +87,9 @@ def test_sessions_left_active_by_a_crash_are_closed_at_start_up(tmp_path: Path) 
     clock.advance(2 * 3_600_000)  # more than maintenance.stale_session_after_ms
     config = {"storage": {"provider": "sqlite", "path": str(path)}, "timezone": "UTC"}
     with open_tracker(config, clock=clock) as tracker:
+        assert tracker.wait_until_idle(10)  # the start-up maintenance pass has run
+        assert tracker.last_maintenance is not None
+        assert tracker.last_maintenance.stale_sessions_closed == 1
         (summary,) = tracker.store.session_summaries()
         assert summary.ended_at_ms == clock.now_ms() - 2 * 3_600_000 + 5_000
         assert summary.lookup_count == 1

@@ -87,6 +87,7 @@ class WriteQueue:
         self._entries: deque[Entry] = deque()
         self._droppable = 0  # entries that are not session boundaries
         self.last_ticket = 0
+        self.last_put_ms: int | None = None  # monotonic ms of the latest put (idleness)
         self.dropped_by_reason: Counter[str] = Counter()
         self.dropped_by_kind: Counter[str] = Counter()
         # the highest ticket ever lost (dropped here or by the worker): flush reports it
@@ -101,6 +102,7 @@ class WriteQueue:
             boundary = _BOUNDARY_BY_TYPE[type(write)] = is_session_boundary(write)
         with self.lock:
             self.last_ticket += 1
+            self.last_put_ms = now_ms
             entry = Entry(self.last_ticket, now_ms, write, boundary)
             entries = self._entries
             if len(entries) >= self.cap and not boundary:

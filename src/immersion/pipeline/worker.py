@@ -33,6 +33,7 @@ from types import MappingProxyType
 from ..clock import Clock
 from ..diagnostics import Diagnostics, RepeatCollapser, redact
 from ..errors import TransientStoreError
+from ..maintenance import MaintenanceSchedule
 from ..store import ImmersionTrackingStore
 from ..writes import Write
 from .queue import DROP_CLOSE_TIMEOUT, DROP_CLOSED, Entry, OverflowPolicy, WriteQueue
@@ -96,8 +97,10 @@ class WritePipeline:
         backoff_max_ms: int = 5_000,
         secrets: Iterable[str] = (),
         collapser: RepeatCollapser | None = None,
+        maintenance: MaintenanceSchedule | None = None,
     ) -> None:
         self._store = store
+        self._maintenance = maintenance
         self._clock = clock
         self._batch_size = max(1, int(batch_size))
         self._interval_ms = max(0, int(flush_interval_ms))
@@ -214,6 +217,10 @@ class WritePipeline:
                 self._reported_from = self._checked_through
             self._wake.set()
 
+    def wake(self) -> None:
+        """Make the worker re-check what is due now (e.g. a requested maintenance pass)."""
+        self._wake.set()
+
     def note_error(self, message: str) -> None:
         """Record an error seen outside the worker (e.g. by the tracker) as ``last_error``."""
         with self._lock:
@@ -317,6 +324,18 @@ class WritePipeline:
             else:
                 head = self.queue.head()
                 timeout_ms = None if head is None else head.enqueued_ms + self._interval_ms - now
+                if self._maintenance is not None and not stopping:
+                    due_ms = self._maintenance.due_in_ms(now, self.queue.last_put_ms)
+                    if due_ms is not None and due_ms <= 0:
+                        if head is not None:
+                            # A pass starts from a written state: drain the queue first.
+                            with self._lock:
+                                self._flush_target = max(self._flush_target, head.ticket)
+                            continue
+                        self._maintenance.run_due(now, self.queue.last_put_ms)
+                        continue
+                    if due_ms is not None:
+                        timeout_ms = due_ms if timeout_ms is None else min(timeout_ms, due_ms)
             with self._changed:
                 self._idle_ack = idle_request
                 self._changed.notify_all()

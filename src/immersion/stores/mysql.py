@@ -1,0 +1,244 @@
+"""``MysqlStore``: the SQL store on a MySQL or MariaDB server (PyMySQL, ``mysql+pymysql``).
+
+Everything but connection handling lives in ``immersion.stores.sql``; this module supplies:
+
+- the engine: a ``QueuePool`` of ``pool_size`` connections (as many again in overflow),
+  ``pre_ping``, PyMySQL's ``connect_timeout``, TLS through ``ssl_ca``, connections recycled
+  before the server's idle timeout drops them, ``utf8mb4`` on the wire, a strict
+  ``sql_mode`` (an out-of-range or too long value is an error, never silently cut), and
+  READ COMMITTED isolation (the same as PostgreSQL; REPEATABLE READ's gap locks would make
+  concurrent writers deadlock far more often);
+- upserts as ``INSERT ... ON DUPLICATE KEY UPDATE``; "insert or ignore" assigns a conflict
+  column to itself (``INSERT IGNORE`` would also turn real errors into warnings);
+- schema locking with ``GET_LOCK``: MySQL commits every DDL statement on its own, so a lock
+  that lasts only for a transaction could not cover a migration; the named lock belongs to
+  the connection and is released after the migration (or by the server when the connection
+  dies);
+- ``_compact``: ``OPTIMIZE TABLE`` (InnoDB rebuilds and analyzes the tables);
+- no file backup before a schema upgrade: the upgrade logs ``mysqldump`` advice instead.
+
+Strings: tables are ``utf8mb4`` (emoji and all of CJK); key columns use the binary NO PAD
+collation of the server (``utf8mb4_nopad_bin`` on MariaDB, ``utf8mb4_0900_bin`` on MySQL 8),
+chosen when the tables are created (see ``schema.key_string``), so ``"a"`` and ``"a "`` are
+different keys and keys sort by code point, as everywhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import URL, Connection, Table, create_engine, make_url, text
+from sqlalchemy.dialects import mysql as mysql_dialect
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.sql.dml import Insert
+
+from ..config import StorageConfig, TrackerConfig
+from ..errors import ConfigError, TransientStoreError
+from ..results import StoreCapabilities
+from .sql import schema
+from .sql.base import SqlStore
+from .sql.hooks import UpdateBuilder
+
+__all__ = ["DEFAULT_PORT", "DRIVER", "MysqlStore", "from_config", "url_from_config"]
+
+DRIVER = "mysql+pymysql"
+DEFAULT_PORT = 3306
+_BACKENDS = {"mysql", "mariadb", "mysql+pymysql", "mariadb+pymysql"}
+# How long a schema change waits for another process's before giving up (transiently).
+SCHEMA_LOCK_TIMEOUT_S = 60
+# Strict: bad values fail instead of being truncated or zeroed. No ANSI_QUOTES: SQLAlchemy
+# quotes with backticks.
+SQL_MODE = "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,NO_ZERO_DATE"
+# Below MySQL's and MariaDB's default wait_timeout (8 h).
+POOL_RECYCLE_S = 3600
+# connection.info flag: this connection holds the schema lock
+_HOLDS_SCHEMA_LOCK = "immersion_schema_lock"
+# Named locks are server-wide; the database name makes the lock per database (hashed: a
+# lock name has at most 64 characters).
+_LOCK_NAME = "CONCAT('immersion-schema:', LEFT(SHA2(DATABASE(), 256), 40))"
+
+_CAPABILITIES = StoreCapabilities(
+    rollups=False,  # issue 4
+    retention=True,
+    compaction=True,
+    durable=True,
+    concurrent_writers=True,
+)
+
+log = logging.getLogger("immersion.stores.mysql")
+
+
+class MysqlStore(SqlStore):
+    """The store in one MySQL/MariaDB database. Nothing connects before the first call."""
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        pool_size: int = 5,
+        connect_timeout_s: float = 5.0,
+        pre_ping: bool = True,
+        connect_args: Mapping[str, Any] | None = None,
+        read_only: bool = False,
+    ) -> None:
+        """``url``: ``mysql+pymysql://user:password@host:port/database`` (``mysql://`` and
+        ``mariadb://`` mean the same); ``connect_args`` go to ``pymysql.connect`` as given
+        (``ssl_ca``, ...)."""
+        target = _pymysql_url(url)
+        arguments: dict[str, Any] = {
+            "connect_timeout": connect_timeout_s,
+            "charset": "utf8mb4",
+            "init_command": f"SET SESSION sql_mode = '{SQL_MODE}'",
+        }
+        arguments.update(connect_args or {})
+        engine = create_engine(
+            target,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=pre_ping,
+            pool_recycle=POOL_RECYCLE_S,
+            isolation_level="READ COMMITTED",
+            hide_parameters=True,
+            connect_args=arguments,
+        )
+        shown = target.set(port=target.port or DEFAULT_PORT)
+        super().__init__(
+            engine,
+            database=shown.render_as_string(hide_password=True),
+            read_only=read_only,
+            secrets=[target.password] if target.password else [],
+        )
+
+    # ----------------------------------------------------------------- dialect hooks
+
+    @property
+    def capabilities(self) -> StoreCapabilities:
+        return _CAPABILITIES
+
+    def insert_ignore(self, table: Table, conflict_columns: Sequence[str]) -> Insert:
+        first = conflict_columns[0]
+        return mysql_dialect.insert(table).on_duplicate_key_update({first: table.c[first]})
+
+    def upsert(
+        self, table: Table, conflict_columns: Sequence[str], updates: UpdateBuilder
+    ) -> Insert:
+        # MySQL finds the conflict through any unique key; our upserted tables have one.
+        statement = mysql_dialect.insert(table)
+        return statement.on_duplicate_key_update(dict(updates(statement.inserted)))
+
+    @contextmanager
+    def _schema_transaction(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            try:
+                with connection.begin():
+                    yield connection
+            finally:
+                if connection.info.pop(_HOLDS_SCHEMA_LOCK, False):
+                    connection.execute(text(f"SELECT RELEASE_LOCK({_LOCK_NAME})"))
+                    connection.commit()
+
+    def begin_schema(self) -> Any:
+        return self._schema_transaction()
+
+    def lock_schema(self, connection: Connection) -> None:
+        got = connection.scalar(
+            text(f"SELECT GET_LOCK({_LOCK_NAME}, :timeout)"), {"timeout": SCHEMA_LOCK_TIMEOUT_S}
+        )
+        if got != 1:
+            raise TransientStoreError(
+                f"create_or_upgrade_schema on {self.database}: another process has been "
+                f"changing the schema for {SCHEMA_LOCK_TIMEOUT_S} s; try again later"
+            )
+        connection.info[_HOLDS_SCHEMA_LOCK] = True
+
+    def _compact(self) -> None:
+        preparer = self.engine.dialect.identifier_preparer
+        names = ", ".join(preparer.format_table(table) for table in schema.metadata.sorted_tables)
+        with self.engine.connect() as connection:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.exec_driver_sql(f"OPTIMIZE TABLE {names}").fetchall()
+
+    def backup_before_upgrade(self, from_revision: str) -> str | None:
+        log.warning(
+            "upgrading the schema of %s from revision %s; immersion-tracker makes no backup of "
+            "a server database: back it up first (mysqldump --single-transaction "
+            "--routines <database> > immersion.sql) and restore it with mysql < immersion.sql "
+            "if the upgrade must be undone",
+            self.database,
+            from_revision,
+        )
+        return None
+
+
+def _pymysql_url(url: str | URL) -> URL:
+    """``url`` as a ``mysql+pymysql`` URL; a malformed one is refused without echoing it
+    (it may carry a password)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            "the MySQL URL is malformed (not shown, it may hold a password); expected "
+            "mysql+pymysql://user:password@host:port/database"
+        ) from None
+    if parsed.drivername not in _BACKENDS:
+        raise ConfigError(
+            f"a MySQL/MariaDB URL must start with mysql+pymysql:// (or mysql://, mariadb://), "
+            f"not {parsed.drivername}://"
+        )
+    return parsed.set(drivername=DRIVER)
+
+
+def url_from_config(storage: StorageConfig) -> URL:
+    """The server URL from ``storage.url`` and/or the separate fields (a field set overrides
+    the same part of the URL)."""
+    if storage.url is not None:
+        url = _pymysql_url(storage.url.get_secret_value())
+    elif storage.host is not None:
+        url = URL.create(DRIVER)
+    else:
+        raise ConfigError('storage provider "mysql" needs storage.url or storage.host')
+    parts: dict[str, Any] = {
+        "host": storage.host,
+        "port": storage.port,
+        "username": storage.user,
+        "password": storage.password.get_secret_value() if storage.password else None,
+        "database": storage.database,
+    }
+    url = url.set(**{name: value for name, value in parts.items() if value is not None})
+    if not url.host:
+        raise ConfigError('storage provider "mysql" needs a host (storage.host or the URL)')
+    if not url.database:
+        raise ConfigError('storage provider "mysql" needs a database (storage.database or the URL)')
+    return url
+
+
+def from_config(config: TrackerConfig) -> MysqlStore:
+    """The provider factory (``storage.provider = "mysql"``, for MySQL and MariaDB).
+
+    Connection: ``storage.url`` or ``host``/``port``/``user``/``password``/``database``; TLS:
+    ``ssl_ca``; ``pool_size``, ``connect_timeout_s``, ``pre_ping``; ``storage.options`` may
+    set ``read_only``.
+    """
+    storage = config.storage
+    if storage.sslmode is not None or storage.sslrootcert is not None:
+        raise ConfigError(
+            "storage.sslmode and storage.sslrootcert are PostgreSQL options; "
+            "for MySQL/MariaDB set storage.ssl_ca"
+        )
+    options = dict(storage.options)
+    read_only = options.pop("read_only", False)
+    if options:
+        raise ConfigError(f"unknown mysql storage options: {', '.join(sorted(options))}")
+    if not isinstance(read_only, bool):
+        raise ConfigError(f"storage.options.read_only must be true or false, got {read_only!r}")
+    return MysqlStore(
+        url_from_config(storage),
+        pool_size=storage.pool_size,
+        connect_timeout_s=storage.connect_timeout_s,
+        pre_ping=storage.pre_ping,
+        connect_args={"ssl_ca": storage.ssl_ca} if storage.ssl_ca is not None else None,
+        read_only=read_only,
+    )
