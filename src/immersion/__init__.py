@@ -19,7 +19,8 @@ from .errors import (
     TransientStoreError,
 )
 from .store import ImmersionTrackingStore
-from .tracker import ActiveSession, Tracker, open_tracker
+from .composition import open_tracker
+from .tracker import ActiveSession, Tracker
 
 __all__ = [
     "ActiveSession",

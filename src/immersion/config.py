@@ -131,6 +131,11 @@ class StorageConfig(BaseModel):
     pool_size: int = Field(default=5, ge=1, le=100)
     connect_timeout_s: float = Field(default=5.0, gt=0, le=300)
     pre_ping: bool = True
+    # the durable outbox that keeps writes while a server is unreachable: "auto" enables it
+    # for networked stores (PostgreSQL, MySQL)
+    outbox: Literal["auto", "on", "off"] = "auto"
+    outbox_path: Path | None = None
+    outbox_cap: int = Field(default=1_000_000, ge=1_000, le=100_000_000)
     # third-party stores may read their own options from here
     options: dict[str, Any] = Field(default_factory=dict)
 

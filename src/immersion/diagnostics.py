@@ -63,7 +63,11 @@ class Diagnostics:
     internal_errors: int = 0
     worker_alive: bool = False
     fallback_active: bool = False
+    fallback_reason: str | None = None
     outbox_depth: int = 0
+    outbox_peak: int = 0
+    outbox_spilled: int = 0
+    outbox_replayed: int = 0
 
 
 _REDACTED = "***"

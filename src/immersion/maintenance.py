@@ -67,9 +67,7 @@ def prune_cutoffs(config: TrackerConfig, now_ms: int) -> PruneCutoffs:
     )
 
 
-def compaction_due(
-    store: ImmersionTrackingStore, config: TrackerConfig, now_ms: int
-) -> bool:
+def compaction_due(store: ImmersionTrackingStore, config: TrackerConfig, now_ms: int) -> bool:
     """Whether the vacuum interval has passed since the last (persisted) compaction.
 
     A store that never recorded one starts its interval now: a new database needs no
@@ -137,9 +135,7 @@ class MaintenanceSchedule:
     monotonic milliseconds, like the pipeline's.
     """
 
-    def __init__(
-        self, store: ImmersionTrackingStore, config: TrackerConfig, clock: Clock
-    ) -> None:
+    def __init__(self, store: ImmersionTrackingStore, config: TrackerConfig, clock: Clock) -> None:
         self._store = store
         self._config = config
         self._clock = clock

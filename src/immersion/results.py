@@ -124,7 +124,9 @@ class StoreCapabilities:
     ``rollups``: ``update_rollups`` maintains daily/monthly rollups; ``retention``:
     ``prune`` deletes data older than the retention windows; ``compaction``: ``compact``
     reclaims space; ``durable``: data survives a restart of the process;
-    ``concurrent_writers``: several processes may write at once.
+    ``concurrent_writers``: several processes may write at once; ``networked``: the data
+    lives on a server that can become unreachable (the tracker then keeps writes in its
+    durable outbox, see ``storage.outbox``).
     """
 
     rollups: bool
@@ -132,6 +134,7 @@ class StoreCapabilities:
     compaction: bool
     durable: bool
     concurrent_writers: bool
+    networked: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from .analytics import (
+    CalendarDay,
+    DailyRollup,
+    MonthlyRollup,
+    Streak,
+    Throughput,
+    Trends,
+)
 from .domain import EventType, Session, TelemetrySample, TrackedEvent, Video
 from .results import (
     Overview,
@@ -39,7 +47,8 @@ class PruneCutoffs:
     """Delete rows strictly older than these bounds; ``None`` keeps that kind forever.
 
     Raw data is bounded by epoch ms (events by ``ts_ms``, telemetry by ``sample_ms``, ended
-    sessions by ``ended_at_ms``); rollups by local day / ``YYYYMM`` month.
+    sessions by ``ended_at_ms``); rollups by local day / ``YYYYMM`` month; the per-session
+    ledger only by both rollup bounds (see ``ImmersionTrackingStore.prune``).
     """
 
     events_before_ms: int | None
@@ -126,13 +135,39 @@ class ImmersionTrackingStore(Protocol):
         """Delete data older than ``cutoffs``; return rows deleted per kind.
 
         Keys, always all present: ``events``, ``telemetry``, ``sessions``, ``daily_rollups``,
-        ``monthly_rollups``. Events with ``ts_ms`` < ``events_before_ms`` and samples with
-        ``sample_ms`` < ``telemetry_before_ms`` are deleted whatever their session's status;
-        ENDED sessions with ``ended_at_ms`` < ``sessions_before_ms`` are deleted together with
-        all their samples and events (counted under ``telemetry`` and ``events``). Active
-        sessions are never pruned; videos are never pruned; deleting samples never changes a
-        session's counters. Each row is counted once. Only meaningful when
-        ``capabilities.retention``.
+        ``monthly_rollups``, ``session_totals``. Events with ``ts_ms`` < ``events_before_ms``
+        and samples with ``sample_ms`` < ``telemetry_before_ms`` are deleted whatever their
+        session's status; ENDED sessions with ``ended_at_ms`` < ``sessions_before_ms`` are
+        deleted together with all their samples and events (counted under ``telemetry`` and
+        ``events``). Active sessions are never pruned; videos are never pruned; deleting
+        samples never changes a session's counters. Each row is counted once.
+
+        Daily rollups with ``day`` < ``daily_before_day`` and monthly rollups with month <
+        ``monthly_before_month`` are deleted, with any pending recompute of those periods;
+        a rollup inside its window is never changed. A session's ledger entry (its final
+        counters, see ``update_rollups``) is deleted only when both its day and its month are
+        before their bounds (never when either bound is ``None``), so every rollup that is
+        kept can still be recomputed. Lifetime totals and day activity are never pruned.
+        Only meaningful when ``capabilities.retention``.
+        """
+        ...
+
+    def update_rollups(self) -> int:
+        """Bring rollups and lifetime totals up to date; return the rollup groups recomputed.
+
+        Every store keeps, per ENDED session, a ledger entry of its final counters and its
+        local day, month, hour and weekday (from the stored ``local_day``, never from epoch
+        ms). Finalizing a session (in ``write_batch``, or by ``close_stale_sessions``) writes
+        its entry, marks its (day, video) and (month, video) rollup groups for recompute and
+        adds it to the lifetime totals and day activity exactly once (a later finalize with
+        other counters adds the difference; a replayed one changes nothing); the marked groups
+        are recomputed before that call returns, so rollup reads are always fresh.
+
+        This recomputes any groups still marked (e.g. after an import or a schema upgrade) and
+        applies any ledger entry not yet in the lifetime totals. A recompute replaces the
+        group's row with the sum of its ledger entries (no row when it has none); it never
+        reads raw events or telemetry and never rebuilds unmarked groups. Idempotent: a second
+        call returns 0 and changes nothing. Only meaningful when ``capabilities.rollups``.
         """
         ...
 
@@ -196,21 +231,88 @@ class ImmersionTrackingStore(Protocol):
     def video_stats(self, video_key: str | None = None) -> list[VideoStats]:
         """Per-video totals: every video, or only ``video_key`` (``[]`` when unknown).
 
-        ``sessions`` counts the video's sessions (active and ended) the store holds; the
-        counter fields are sums over them of each session's final or live counters;
-        ``last_watched_ms`` is the maximum over them of ``ended_at_ms``, else
-        ``last_sample_ms``, else ``started_at_ms`` (``None`` without sessions); ``title`` and
+        Lifetime totals of the video's ended sessions (never lowered by pruning) plus the
+        live counters of its active sessions: ``sessions`` counts both; the counter fields
+        sum both; ``last_watched_ms`` is the latest ``ended_at_ms`` of its ended sessions or,
+        for an active one, its ``last_sample_ms``, else ``started_at_ms`` (``None`` without
+        sessions); ``first_watched_ms`` the earliest ``started_at_ms``; ``active_days`` the
+        local days with active watch time of its ended sessions. ``title`` and
         ``duration_ms`` are the video's. Order: ``last_watched_ms`` descending, videos
         without sessions last, ties by ``video_key`` ascending.
         """
         ...
 
-    def overview(self) -> Overview:
-        """Headline totals over every session and video the store holds.
+    def overview(self, today: dt.date | None = None) -> Overview:
+        """Headline numbers; ``today`` defaults to today in the store's time zone.
 
-        ``total_sessions`` / ``active_sessions``: sessions held / those ACTIVE;
-        ``total_videos``: videos held, watched or not; counter fields: sums of every
-        session's final or live counters; ``first_started_ms`` / ``last_started_ms``: min /
-        max ``started_at_ms`` (``None`` without sessions).
+        All-time fields are lifetime totals of ended sessions (never lowered by pruning)
+        plus the live counters of ACTIVE sessions: ``total_sessions`` counts both,
+        ``active_sessions`` the active ones; ``total_videos``: videos held, watched or not;
+        ``first_started_ms`` / ``last_started_ms``: earliest / latest session start
+        (``None`` without sessions); ``all_time_hours``: ``active_watched_ms`` in hours,
+        rounded to 3 decimals. ``today_active_min`` / ``today_cards``: sessions whose local
+        day is ``today`` (ended ones from the ledger, active ones live).
+        ``current_streak_days``, ``longest_streak_days``, ``active_days``: as ``streak``.
         """
+        ...
+
+    # ----------------------------------------------------------------- analytics reads
+    #
+    # Local days and months are the ones stored with each session when it started (in the
+    # learner's zone at the time), never derived from epoch ms by the store. Only ENDED
+    # sessions count unless a docstring says otherwise. Minutes and ratios follow
+    # ``immersion.analytics`` (minutes rounded to 3 decimals from integer milliseconds,
+    # ratios to 4, ``None`` for an empty denominator). ``today=None``: today in the store's
+    # time zone by the system clock.
+
+    def daily_rollups(
+        self, limit_days: int = 60, video_key: str | None = None
+    ) -> list[DailyRollup]:
+        """Rollup rows per (local day, video) of the newest ``limit_days`` days that have
+        rows (days, not rows; only ``video_key``'s rows when given), newest day first, then
+        ``video_key`` ascending. A session counts entirely on the day it started. Kept for
+        the daily retention window, whatever happened to raw data. ``limit_days`` <= 0: ``[]``.
+        """
+        ...
+
+    def monthly_rollups(
+        self, limit_months: int = 24, video_key: str | None = None
+    ) -> list[MonthlyRollup]:
+        """As ``daily_rollups``, per (local ``"YYYY-MM"`` month, video), newest month first;
+        ratios are computed on read from the month's sums."""
+        ...
+
+    def throughput(
+        self, range: str = "30d", group_by: str = "day", today: dt.date | None = None
+    ) -> Throughput:
+        """Reading speed and mining rate over the ledger's sessions with a local day in
+        ``[start, today]``: ``range`` is one of ``7d``, ``30d``, ``90d``, ``365d`` (that many
+        days ending ``today``) or ``all`` (from the first ledger day); ``group_by`` is ``day``
+        or ``month``. ``buckets``: every bucket of the range, oldest first, zero-filled (ratios
+        ``None`` when empty); ``overall``: the whole range, keyed ``"<start>/<today>"`` (ISO
+        dates). ``ValueError`` listing the valid values for an unknown range or grouping.
+        """
+        ...
+
+    def streak(self, today: dt.date | None = None) -> Streak:
+        """Streak over the local days with active watch time of ended sessions (kept
+        forever, so ``longest_days`` survives rollup retention): ``current_days`` counts back
+        from ``today`` when it has activity, else from the day before; ``active_days``: all
+        such days ever."""
+        ...
+
+    def streak_calendar(self, days: int = 90, today: dt.date | None = None) -> list[CalendarDay]:
+        """Active minutes of ended sessions per local day for the ``days`` days ending
+        ``today``, oldest first, every day present (zero-filled); ``days`` <= 0: ``[]``."""
+        ...
+
+    def trends(
+        self, range: str = "30d", group_by: str = "day", today: dt.date | None = None
+    ) -> Trends:
+        """Everything a trends chart needs over the ledger's sessions with a local day in
+        ``[start, today]`` (``range`` / ``group_by`` and errors as ``throughput``):
+        ``activity`` per bucket (zero-filled, oldest first), ``cumulative`` running totals of
+        it, ``ratios`` per bucket, ``by_weekday`` (7, Monday first) and ``by_hour`` (24)
+        active minutes by each session's local start weekday / hour, and ``videos``: per
+        video in the range, sorted by active time descending, ties by ``video_key``."""
         ...

@@ -11,6 +11,7 @@ session.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import functools
 import itertools
 import logging
@@ -28,18 +29,19 @@ from .diagnostics import Diagnostics, RepeatCollapser, config_secrets
 from .domain import EventType
 from .keys import identify_video
 from .live_session import ActiveSession, LiveSession, SessionWriter
+from .maintenance import MaintenanceSchedule
 from .payload import (
     MAX_TEXT_CHARS,
     count_tokens,
     encode_line_payload,
     sanitize_text,
 )
-from .maintenance import MaintenanceSchedule
-from .results import MaintenanceReport
 from .pipeline import DeadLetter, WritePipeline
+from .pipeline.outbox import Outbox
+from .results import MaintenanceReport
 from .store import ImmersionTrackingStore
 
-__all__ = ["ActiveSession", "Tracker", "open_tracker"]
+__all__ = ["ActiveSession", "Tracker"]
 
 log = logging.getLogger("immersion")
 
@@ -108,6 +110,8 @@ class Tracker:
         *,
         clock: Clock | None = None,
         new_session_uuid: Callable[[], str] | None = None,
+        outbox: Outbox | None = None,
+        fallback_reason: str | None = None,
     ) -> None:
         self._config: TrackerConfig = load_config(config)
         self._clock: Clock = clock or SystemClock()
@@ -126,7 +130,9 @@ class Tracker:
             secrets=config_secrets(self._config),
             collapser=self._log,
             maintenance=self._maintenance,
+            outbox=outbox,
         )
+        self._fallback_reason = fallback_reason
         self._writer = SessionWriter(
             self._clock,
             self._pipeline.submit,
@@ -401,7 +407,12 @@ class Tracker:
         """Counters of the recording pipeline (see ``Diagnostics``)."""
         with self._lock:
             bad_input, internal_errors = self._bad_input, self._internal_errors
-        return self._pipeline.diagnostics(bad_input=bad_input, internal_errors=internal_errors)
+        snapshot = self._pipeline.diagnostics(bad_input=bad_input, internal_errors=internal_errors)
+        if self._fallback_reason is None:
+            return snapshot
+        return dataclasses.replace(
+            snapshot, fallback_active=True, fallback_reason=self._fallback_reason
+        )
 
     def run_maintenance(self, timeout_s: float | None = None) -> MaintenanceReport | None:
         """Run one maintenance pass on the worker now (after writing what is queued) and
@@ -478,26 +489,3 @@ def _close_at_exit(ref: weakref.ReferenceType[Tracker]) -> None:
     tracker = ref()
     if tracker is not None:
         tracker.close(_EXIT_TIMEOUT_S)
-
-
-def open_tracker(config: ConfigSource = None, *, clock: Clock | None = None) -> Tracker:
-    """Open the configured store, create or upgrade its schema, and start a ``Tracker``.
-
-    ``config``: a ``TrackerConfig``, a mapping shaped like the TOML file, a path to a TOML
-    file, or ``None`` (defaults, the default file, then ``IMMERSION_*`` variables). Raises
-    ``ConfigError`` for a bad configuration and ``StoreError`` (e.g. ``SchemaTooNewError``)
-    when the store cannot be opened: without a schema there is nothing to record into.
-    The worker's start-up maintenance pass then closes sessions left active by a crash at
-    their last sample (see ``immersion.maintenance``).
-    """
-    from .stores.registry import create_store  # the registry imports drivers lazily
-
-    loaded = load_config(config)
-    chosen_clock = clock or SystemClock()
-    store = create_store(loaded)
-    try:
-        store.create_or_upgrade_schema()
-    except BaseException:
-        store.close()
-        raise
-    return Tracker(store, loaded, clock=chosen_clock)

@@ -53,6 +53,12 @@ def test_an_empty_store_reads_empty(store: ImmersionTrackingStore) -> None:
         cards_mined=0,
         first_started_ms=None,
         last_started_ms=None,
+        today_active_min=0.0,
+        today_cards=0,
+        current_streak_days=0,
+        longest_streak_days=0,
+        active_days=0,
+        all_time_hours=0.0,
     )
 
 

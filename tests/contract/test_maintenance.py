@@ -24,7 +24,14 @@ from .builders import (
     write,
 )
 
-ALL_KINDS = {"events", "telemetry", "sessions", "daily_rollups", "monthly_rollups"}
+ALL_KINDS = {
+    "events",
+    "telemetry",
+    "sessions",
+    "daily_rollups",
+    "monthly_rollups",
+    "session_totals",
+}
 
 # ----------------------------------------------------------------- prune
 
@@ -94,10 +101,11 @@ def test_prune_sessions_takes_their_telemetry_and_events(store: ImmersionTrackin
     assert store.get_session("old") is None
     assert store.session_timeline("old") == []
     assert store.session_events("old") == []
-    # The active session is never pruned, however old; videos are never pruned.
+    # The active session is never pruned, however old; videos are never pruned; video stats
+    # are lifetime totals, so the pruned session still counts (and was watched last).
     assert store.get_session("live") is not None
     assert store.get_video(EP1) is not None
-    assert [(s.video_key, s.sessions) for s in store.video_stats()] == [(EP2, 1), (EP1, 0)]
+    assert [(s.video_key, s.sessions) for s in store.video_stats()] == [(EP1, 1), (EP2, 1)]
 
 
 def test_prune_counts_each_row_once(store: ImmersionTrackingStore) -> None:

@@ -247,6 +247,8 @@ def test_video_stats_sum_final_and_live_counters(store: ImmersionTrackingStore) 
             tokens_seen=550,
             cards_mined=4,
             last_watched_ms=T0 + 3 * HOUR,  # the active session's last sample
+            active_days=1,  # the ended session's day
+            first_watched_ms=T0,
         )
     ]
 

@@ -9,6 +9,7 @@ import click
 from ..errors import ImmersionError
 from .demo import demo
 from .stats import stats
+from .watch import attach, watch
 
 
 class _Group(click.Group):
@@ -28,3 +29,5 @@ def main() -> None:
 
 main.add_command(demo)
 main.add_command(stats)
+main.add_command(watch)
+main.add_command(attach)

@@ -13,9 +13,10 @@ from pathlib import Path
 import click
 
 from ..clock import SystemClock
+from ..composition import open_tracker
 from ..config import default_data_dir
 from ..testing import ManualClock
-from ..tracker import Tracker, open_tracker
+from ..tracker import Tracker
 from .options import open_store, resolve_config, store_options
 from .render import console, print_overview, print_sessions
 

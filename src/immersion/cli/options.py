@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 
 import click
 
+from ..composition import open_store
 from ..config import StorageConfig, TrackerConfig, load_config
-from ..store import ImmersionTrackingStore
-from ..stores.registry import create_store
+
+__all__ = ["open_store", "resolve_config", "store_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,14 +48,3 @@ def resolve_config(
         return config
     storage = StorageConfig(provider="sqlite", path=path, fallback=config.storage.fallback)
     return config.model_copy(update={"storage": storage})
-
-
-def open_store(config: TrackerConfig) -> ImmersionTrackingStore:
-    """The configured store, schema created or upgraded, for reading from the CLI."""
-    store = create_store(config)
-    try:
-        store.create_or_upgrade_schema()
-    except BaseException:
-        store.close()
-        raise
-    return store

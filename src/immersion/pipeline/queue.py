@@ -32,6 +32,8 @@ from ..writes import Write, is_session_boundary
 __all__ = [
     "DROP_CLOSED",
     "DROP_CLOSE_TIMEOUT",
+    "DROP_OUTBOX_FAILED",
+    "DROP_OUTBOX_FULL",
     "DROP_QUEUE_FULL",
     "Entry",
     "OverflowPolicy",
@@ -43,6 +45,8 @@ OverflowPolicy = Literal["drop_oldest", "drop_newest"]
 DROP_QUEUE_FULL = "queue_full"
 DROP_CLOSE_TIMEOUT = "close_timeout"
 DROP_CLOSED = "closed"
+DROP_OUTBOX_FULL = "outbox_full"
+DROP_OUTBOX_FAILED = "outbox_failed"
 
 
 # is_session_boundary() decides by the write's class: remember its answer per class (this
@@ -189,6 +193,12 @@ class WriteQueue:
         with self.lock:
             self.dropped_by_reason[reason] += 1
             self.dropped_by_kind[type(write).__name__] += 1
+
+    def record_lost_kind(self, kind: str, reason: str) -> None:
+        """Count one write of class name ``kind`` lost after it left the queue."""
+        with self.lock:
+            self.dropped_by_reason[reason] += 1
+            self.dropped_by_kind[kind] += 1
 
     def note_lost_ticket(self, ticket: int) -> None:
         """Remember that the write with ``ticket`` was not stored (dead-lettered)."""

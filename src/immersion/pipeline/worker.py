@@ -32,11 +32,20 @@ from types import MappingProxyType
 
 from ..clock import Clock
 from ..diagnostics import Diagnostics, RepeatCollapser, redact
-from ..errors import TransientStoreError
+from ..errors import StoreUnavailableError, TransientStoreError
 from ..maintenance import MaintenanceSchedule
 from ..store import ImmersionTrackingStore
 from ..writes import Write
-from .queue import DROP_CLOSE_TIMEOUT, DROP_CLOSED, Entry, OverflowPolicy, WriteQueue
+from .outbox import Outbox
+from .queue import (
+    DROP_CLOSE_TIMEOUT,
+    DROP_CLOSED,
+    DROP_OUTBOX_FAILED,
+    DROP_OUTBOX_FULL,
+    Entry,
+    OverflowPolicy,
+    WriteQueue,
+)
 
 __all__ = ["DEFAULT_TIMEOUT_S", "DeadLetter", "WritePipeline"]
 
@@ -45,6 +54,8 @@ __all__ = ["DEFAULT_TIMEOUT_S", "DeadLetter", "WritePipeline"]
 DEFAULT_TIMEOUT_S = 10.0
 _DEAD_LETTERS_KEPT = 100
 _FAULT_PAUSE_S = 0.5
+# outbox rows replayed per store transaction: catching up after an outage is bulk work
+_REPLAY_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +75,8 @@ class _Stats:
         "flush_failures",
         "last_error",
         "last_flush_latency_ms",
+        "outbox_replayed",
+        "outbox_spilled",
         "retries",
         "written",
     )
@@ -76,6 +89,8 @@ class _Stats:
         self.retries = 0
         self.last_flush_latency_ms: float | None = None
         self.last_error: str | None = None
+        self.outbox_spilled = 0
+        self.outbox_replayed = 0
 
 
 class WritePipeline:
@@ -98,9 +113,13 @@ class WritePipeline:
         secrets: Iterable[str] = (),
         collapser: RepeatCollapser | None = None,
         maintenance: MaintenanceSchedule | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
         self._store = store
         self._maintenance = maintenance
+        self._outbox = outbox
+        self._replay_at_ms: int | None = None
+        self._replay_backoff_ms = 0
         self._clock = clock
         self._batch_size = max(1, int(batch_size))
         self._interval_ms = max(0, int(flush_interval_ms))
@@ -161,7 +180,7 @@ class WritePipeline:
             if not done:
                 return False
             self._checked_through = max(self._checked_through, target)
-            return self.queue.last_lost_ticket <= reported_from
+            return self.queue.last_lost_ticket <= reported_from and not self.outbox_depth
 
     def close(self, timeout_s: float | None = None) -> bool:
         """Drain and stop the worker (which then closes the store), within ``timeout_s``.
@@ -186,7 +205,9 @@ class WritePipeline:
                 self._wake.set()
                 return False
             if self._close_result is None:
-                self._close_result = self.queue.last_lost_ticket <= self._reported_from
+                self._close_result = (
+                    self.queue.last_lost_ticket <= self._reported_from and not self.outbox_depth
+                )
             result = self._close_result
         self._thread.join(max(0.0, deadline - time.monotonic()))
         return result
@@ -216,6 +237,11 @@ class WritePipeline:
                 self._flush_target = self.queue.last_ticket
                 self._reported_from = self._checked_through
             self._wake.set()
+
+    @property
+    def outbox_depth(self) -> int:
+        """Writes waiting in the durable outbox for the store to come back."""
+        return self._outbox.depth if self._outbox is not None else 0
 
     def wake(self) -> None:
         """Make the worker re-check what is due now (e.g. a requested maintenance pass)."""
@@ -251,6 +277,10 @@ class WritePipeline:
                 bad_input=bad_input,
                 internal_errors=internal_errors,
                 worker_alive=self._thread.is_alive(),
+                outbox_depth=self.outbox_depth,
+                outbox_peak=self._outbox.peak if self._outbox is not None else 0,
+                outbox_spilled=s.outbox_spilled,
+                outbox_replayed=s.outbox_replayed,
             )
 
     # ================================================================== worker
@@ -279,6 +309,14 @@ class WritePipeline:
                 self._store.close()
             except Exception as exc:
                 self._report(f"closing the store failed: {type(exc).__name__}: {exc}")
+            if self._outbox is not None:
+                if self._outbox.depth:
+                    self._log.warning(
+                        f"{self._outbox.depth} writes wait in the outbox {self._outbox.path}; "
+                        "they are replayed when a tracker next reaches the store"
+                    )
+                with contextlib.suppress(Exception):
+                    self._outbox.close()
             self._log.flush()
             with self._changed:
                 self._finished = True
@@ -299,6 +337,20 @@ class WritePipeline:
                 return
             now = self._now_ms()
             timeout_ms: int | None
+            if not inflight and self.outbox_depth:
+                if stopping and self._replay_at_ms is not None:
+                    self._replay_at_ms = min(self._replay_at_ms, now)  # one last try
+                if self._replay_at_ms is None or now >= self._replay_at_ms:
+                    if self._replay_outbox():
+                        self._replay_backoff_ms, self._replay_at_ms = 0, None
+                        continue
+                    if stopping and not len(self.queue):
+                        return  # the store is still away; the outbox keeps the rest
+                    self._replay_backoff_ms = min(
+                        self._backoff_max_ms,
+                        self._replay_backoff_ms * 2 or self._backoff_initial_ms,
+                    )
+                    self._replay_at_ms = self._now_ms() + self._replay_backoff_ms
             if not inflight:
                 head = self.queue.head()
                 if head is not None and (
@@ -319,11 +371,14 @@ class WritePipeline:
                         retry_at_ms = self._now_ms() + backoff_ms
                     continue
                 timeout_ms = retry_at_ms - now
-            elif stopping and not len(self.queue):
+            elif stopping and not len(self.queue) and not self.outbox_depth:
                 return
             else:
                 head = self.queue.head()
                 timeout_ms = None if head is None else head.enqueued_ms + self._interval_ms - now
+                if self.outbox_depth and self._replay_at_ms is not None:
+                    replay_in = self._replay_at_ms - now
+                    timeout_ms = replay_in if timeout_ms is None else min(timeout_ms, replay_in)
                 if self._maintenance is not None and not stopping:
                     due_ms = self._maintenance.due_in_ms(now, self.queue.last_put_ms)
                     if due_ms is not None and due_ms <= 0:
@@ -348,11 +403,21 @@ class WritePipeline:
         """Write the in-flight segments in order; ``False`` at a transient failure (the
         failed segment stays first). A permanently failing segment is split in halves."""
         while inflight:
+            if self.outbox_depth:
+                # Earlier writes wait in the outbox: these go behind them, keeping order.
+                self._spill(inflight)
+                break
             segment = inflight[0]
             started = time.perf_counter()
             try:
                 self._store.write_batch([entry.write for entry in segment])
             except TransientStoreError as exc:
+                if self._outbox is not None and isinstance(exc, StoreUnavailableError):
+                    self._failed(f"store unreachable, writes go to the outbox: {exc}")
+                    self._spill(inflight)
+                    self._replay_at_ms = self._now_ms() + self._backoff_initial_ms
+                    self._replay_backoff_ms = self._backoff_initial_ms
+                    break
                 self._retrying = True
                 self._failed(f"store busy or unreachable, will retry: {exc}", retry=True)
                 return False
@@ -378,13 +443,84 @@ class WritePipeline:
         return True
 
     def _dead_letter(self, entry: Entry, exc: BaseException) -> None:
-        kind = type(entry.write).__name__
+        self._dead_letter_write(entry.write, exc)
+        self.queue.note_lost_ticket(entry.ticket)
+
+    def _dead_letter_write(self, write: Write, exc: BaseException) -> None:
+        kind = type(write).__name__
         reason = redact(f"{type(exc).__name__}: {_first_line(exc)}", self._secrets)
         with self._lock:
             self._stats.dead_lettered += 1
-            self._dead_letters.append(DeadLetter(entry.write, reason))
-        self.queue.note_lost_ticket(entry.ticket)
+            self._dead_letters.append(DeadLetter(write, reason))
         self._log.error(f"dead-lettered a {kind} write the store refused: {reason}")
+
+    # ================================================================== outbox
+
+    def _spill(self, inflight: deque[list[Entry]]) -> None:
+        """Move every in-flight write into the durable outbox, in order (they count as
+        resolved: they are safe on disk and will be replayed)."""
+        assert self._outbox is not None
+        entries = [entry for segment in inflight for entry in segment]
+        inflight.clear()
+        try:
+            dropped = self._outbox.append([(entry.write, entry.boundary) for entry in entries])
+        except Exception as exc:  # the local disk failed too: these writes are lost
+            self._report(f"the outbox at {self._outbox.path} failed: {exc}")
+            self.queue.record_lost(entries, DROP_OUTBOX_FAILED)
+        else:
+            with self._lock:
+                self._stats.outbox_spilled += len(entries) - len(dropped)
+            for kind in dropped:
+                self.queue.record_lost_kind(kind, DROP_OUTBOX_FULL)
+        self.queue.set_inflight(None)
+
+    def _replay_outbox(self) -> bool:
+        """Write the oldest outbox rows to the store; ``False`` when the store is still away.
+
+        Idempotent: a chunk whose commit succeeded but whose acknowledgement was lost is
+        written again harmlessly. A chunk the store refuses permanently is replayed write by
+        write so that only the bad writes are dead-lettered."""
+        assert self._outbox is not None
+        rows = self._outbox.peek(max(self._batch_size, _REPLAY_CHUNK))
+        done: list[int] = []
+        writes = []
+        for row_id, write, kind in rows:
+            if write is None:
+                self._dead_letter_write_kind(kind)
+                done.append(row_id)
+            else:
+                writes.append((row_id, write))
+        try:
+            self._store.write_batch([write for _, write in writes])
+            done.extend(row_id for row_id, _ in writes)
+        except TransientStoreError as exc:
+            self._outbox.remove(done)
+            self._failed(f"store still unreachable, {self._outbox.depth} writes wait: {exc}")
+            return False
+        except Exception:
+            for row_id, write in writes:
+                try:
+                    self._store.write_batch([write])
+                except TransientStoreError:
+                    self._outbox.remove(done)
+                    return False
+                except Exception as exc:
+                    self._dead_letter_write(write, exc)
+                done.append(row_id)
+        self._outbox.remove(done)
+        with self._lock:
+            self._stats.written += len(writes)
+            self._stats.outbox_replayed += len(writes)
+        if not self.outbox_depth:
+            self._log.log(logging.INFO, "store is back: the outbox is empty again")
+        with self._changed:
+            self._changed.notify_all()
+        return True
+
+    def _dead_letter_write_kind(self, kind: str) -> None:
+        with self._lock:
+            self._stats.dead_lettered += 1
+        self._log.error(f"dead-lettered an unreadable {kind} write from the outbox")
 
     def _failed(self, message: str, *, retry: bool = False, log: bool = True) -> None:
         """A batch write failed."""

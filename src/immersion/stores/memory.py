@@ -4,42 +4,30 @@ It is a real store, not a mock: it passes the shared contract suite and is the m
 other backend is compared against, so it follows the docstrings of ``immersion.store``
 literally. Nothing survives the process (``capabilities.durable`` is false).
 
-A batch is applied to a staging overlay first and merged into the live data only when every
-write of it succeeded, so a failing batch changes nothing. One lock guards all data: writes
-come from the tracker's worker thread, reads may come from any thread.
+A batch is applied to a staging overlay first (``memory_staging``) and merged into the live
+data only when every write of it succeeded, so a failing batch changes nothing; the ledger,
+rollups and lifetime totals (``memory_analytics``) are updated after the merge, which cannot
+fail. One lock guards all data: writes come from the tracker's worker thread, reads may come
+from any thread. The analytics reads are the shared ones of ``analytics_reads``.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
-from typing import TypeVar
 
 from ..config import TrackerConfig
-from ..domain import (
-    EventType,
-    Session,
-    SessionCounters,
-    SessionStatus,
-    TelemetrySample,
-    TrackedEvent,
-    Video,
-    VideoMetadata,
-)
+from ..domain import EventType, Session, SessionStatus, TelemetrySample, TrackedEvent, Video
 from ..errors import PermanentStoreError, StoreIntegrityError
-from ..results import Overview, SchemaStatus, SessionSummary, StoreCapabilities, VideoStats
+from ..localtime import zone_named
+from ..results import SchemaStatus, SessionSummary, StoreCapabilities
 from ..store import PruneCutoffs
-from ..writes import (
-    FinalizeSession,
-    RecordEvent,
-    RecordSample,
-    StartSession,
-    UpdateVideoDuration,
-    UpdateVideoTitle,
-    UpsertVideo,
-    Write,
-)
+from ..writes import Write
+from .analytics_reads import AnalyticsReads, AnalyticsSource
+from .memory_analytics import MemoryAnalytics, MemorySource
+from .memory_staging import MemoryTables, Staging
 from .validation import validate_write
 
 __all__ = ["MEMORY_REVISION", "MemoryStore", "from_config"]
@@ -48,27 +36,21 @@ __all__ = ["MEMORY_REVISION", "MemoryStore", "from_config"]
 MEMORY_REVISION = "memory"
 
 _CAPABILITIES = StoreCapabilities(
-    rollups=False, retention=True, compaction=False, durable=False, concurrent_writers=False
+    rollups=True, retention=True, compaction=False, durable=False, concurrent_writers=False
 )
 
-_Key = tuple[str, int]
-_Row = TypeVar("_Row", TelemetrySample, TrackedEvent)
-_T = TypeVar("_T")
 
+class MemoryStore(AnalyticsReads):
+    """Videos, sessions, telemetry, events and the analytics tables held in dictionaries,
+    guarded by one lock. ``timezone``: the IANA zone that ``today=None`` is taken in
+    (``None``: the system's local zone)."""
 
-class MemoryStore:
-    """Videos, sessions, telemetry and events held in dictionaries, guarded by one lock."""
-
-    def __init__(self) -> None:
+    def __init__(self, *, timezone: str | None = None) -> None:
+        self._zone = zone_named(timezone)
         self._lock = threading.Lock()
         self._closed = False
-        self._videos: dict[str, Video] = {}
-        self._sessions: dict[str, Session] = {}
-        # seq of the sample the live counters of each session came from; kept apart from the
-        # samples so that pruning telemetry never lets an older sample lower the counters.
-        self._live_seq: dict[str, int] = {}
-        self._samples: dict[str, dict[int, TelemetrySample]] = {}
-        self._events: dict[str, dict[int, TrackedEvent]] = {}
+        self._tables = MemoryTables(videos={}, sessions={}, live_seq={}, samples={}, events={})
+        self._analytics_data = MemoryAnalytics()
         self._state: dict[str, str] = {}
 
     # ----------------------------------------------------------------- lifecycle
@@ -96,7 +78,7 @@ class MemoryStore:
     def write_batch(self, writes: Sequence[Write]) -> None:
         with self._lock:
             self._check_open()
-            staged = _Staging(self)
+            staged = Staging(self._tables)
             for index, write in enumerate(writes):
                 try:
                     staged.apply(validate_write(write))
@@ -105,6 +87,10 @@ class MemoryStore:
                         f"write {index} ({type(write).__name__}) of the batch: {exc}"
                     ) from None
             staged.commit()
+            if staged.finalized:
+                for session in staged.finalized:
+                    self._analytics_data.session_ended(session)
+                self._analytics_data.recompute_dirty()
 
     # ----------------------------------------------------------------- maintenance
 
@@ -112,47 +98,55 @@ class MemoryStore:
         closed = 0
         with self._lock:
             self._check_open()
-            for uuid, session in list(self._sessions.items()):
+            sessions = self._tables.sessions
+            for uuid, session in list(sessions.items()):
                 if session.status is not SessionStatus.ACTIVE:
                     continue
                 last_activity = _last_activity_ms(session)
                 if last_activity < last_activity_before_ms:
-                    self._sessions[uuid] = replace(
-                        session, status=SessionStatus.ENDED, ended_at_ms=last_activity
-                    )
+                    ended = replace(session, status=SessionStatus.ENDED, ended_at_ms=last_activity)
+                    sessions[uuid] = ended
+                    self._analytics_data.session_ended(ended)
                     closed += 1
+            self._analytics_data.recompute_dirty()
         return closed
 
-    def prune(self, cutoffs: PruneCutoffs) -> dict[str, int]:
-        deleted = dict.fromkeys(
-            ("events", "telemetry", "sessions", "daily_rollups", "monthly_rollups"), 0
-        )
+    def update_rollups(self) -> int:
         with self._lock:
             self._check_open()
+            self._analytics_data.apply_pending()
+            return self._analytics_data.recompute_dirty()
+
+    def prune(self, cutoffs: PruneCutoffs) -> dict[str, int]:
+        deleted = dict.fromkeys(("events", "telemetry", "sessions"), 0)
+        with self._lock:
+            self._check_open()
+            tables = self._tables
             if cutoffs.sessions_before_ms is not None:
-                for uuid, session in list(self._sessions.items()):
+                for uuid, session in list(tables.sessions.items()):
                     ended = session.ended_at_ms
                     if ended is not None and ended < cutoffs.sessions_before_ms:
                         # Only ended sessions carry ended_at_ms: active ones are never pruned.
-                        del self._sessions[uuid]
-                        self._live_seq.pop(uuid, None)
+                        del tables.sessions[uuid]
+                        tables.live_seq.pop(uuid, None)
                         deleted["sessions"] += 1
-                        deleted["telemetry"] += len(self._samples.pop(uuid, {}))
-                        deleted["events"] += len(self._events.pop(uuid, {}))
+                        deleted["telemetry"] += len(tables.samples.pop(uuid, {}))
+                        deleted["events"] += len(tables.events.pop(uuid, {}))
             if cutoffs.telemetry_before_ms is not None:
                 bound = cutoffs.telemetry_before_ms
-                for samples in self._samples.values():
+                for samples in tables.samples.values():
                     old = [seq for seq, s in samples.items() if s.sample_ms < bound]
                     for seq in old:
                         del samples[seq]
                     deleted["telemetry"] += len(old)
             if cutoffs.events_before_ms is not None:
                 bound = cutoffs.events_before_ms
-                for events in self._events.values():
+                for events in tables.events.values():
                     old = [seq for seq, e in events.items() if e.ts_ms < bound]
                     for seq in old:
                         del events[seq]
                     deleted["events"] += len(old)
+            deleted.update(self._analytics_data.prune(cutoffs))
         return deleted
 
     def compact(self) -> None:
@@ -171,11 +165,11 @@ class MemoryStore:
 
     def get_video(self, video_key: str) -> Video | None:
         with self._lock:
-            return self._videos.get(video_key)
+            return self._tables.videos.get(video_key)
 
     def get_session(self, session_uuid: str) -> Session | None:
         with self._lock:
-            return self._sessions.get(session_uuid)
+            return self._tables.sessions.get(session_uuid)
 
     # ----------------------------------------------------------------- reads
 
@@ -183,14 +177,15 @@ class MemoryStore:
         if limit <= 0:
             return []
         with self._lock:
+            videos = self._tables.videos
             ordered = sorted(
-                self._sessions.values(), key=lambda s: (-s.started_at_ms, s.session_uuid)
+                self._tables.sessions.values(), key=lambda s: (-s.started_at_ms, s.session_uuid)
             )[:limit]
             return [
                 SessionSummary.build(
                     session_uuid=s.session_uuid,
                     video_key=s.video_key,
-                    title=self._videos[s.video_key].title,
+                    title=videos[s.video_key].title,
                     started_at_ms=s.started_at_ms,
                     ended_at_ms=s.ended_at_ms,
                     ended_media_ms=s.ended_media_ms,
@@ -205,7 +200,7 @@ class MemoryStore:
         if limit is not None and limit <= 0:
             return []
         with self._lock:
-            samples = list(self._samples.get(session_uuid, {}).values())
+            samples = list(self._tables.samples.get(session_uuid, {}).values())
         samples.sort(key=lambda s: (s.sample_ms, s.seq), reverse=True)
         return samples if limit is None else samples[:limit]
 
@@ -221,223 +216,24 @@ class MemoryStore:
         with self._lock:
             events = [
                 e
-                for e in self._events.get(session_uuid, {}).values()
+                for e in self._tables.events.get(session_uuid, {}).values()
                 if wanted is None or int(e.event_type) in wanted
             ]
         events.sort(key=lambda e: (e.ts_ms, e.seq))
         return events[:limit]
 
-    def video_stats(self, video_key: str | None = None) -> list[VideoStats]:
+    @contextmanager
+    def _analytics(self, operation: str) -> Iterator[AnalyticsSource]:
+        del operation  # named in the SQL stores' error messages; nothing fails here
         with self._lock:
-            if video_key is None:
-                videos = list(self._videos.values())
-            else:
-                video = self._videos.get(video_key)
-                videos = [] if video is None else [video]
-            by_video: dict[str, list[Session]] = {v.video_key: [] for v in videos}
-            for session in self._sessions.values():
-                if session.video_key in by_video:
-                    by_video[session.video_key].append(session)
-        stats = [_video_stats(video, by_video[video.video_key]) for video in videos]
-        # Most recently watched first, never-watched last, ties by key (code point order).
-        stats.sort(
-            key=lambda s: (s.last_watched_ms is None, -(s.last_watched_ms or 0), s.video_key)
-        )
-        return stats
-
-    def overview(self) -> Overview:
-        with self._lock:
-            sessions = list(self._sessions.values())
-            total_videos = len(self._videos)
-        totals = _sum_counters(sessions)
-        starts = [s.started_at_ms for s in sessions]
-        return Overview(
-            total_sessions=len(sessions),
-            active_sessions=sum(1 for s in sessions if s.status is SessionStatus.ACTIVE),
-            total_videos=total_videos,
-            total_watched_ms=totals.total_watched_ms,
-            active_watched_ms=totals.active_watched_ms,
-            lines_seen=totals.lines_seen,
-            words_seen=totals.words_seen,
-            tokens_seen=totals.tokens_seen,
-            cards_mined=totals.cards_mined,
-            first_started_ms=min(starts, default=None),
-            last_started_ms=max(starts, default=None),
-        )
+            yield MemorySource(self._tables, self._analytics_data)
 
 
 def from_config(config: TrackerConfig) -> MemoryStore:
-    """The registry's factory for ``storage.provider = "memory"`` (it takes no options)."""
-    del config  # nothing to configure: every memory store starts empty
-    return MemoryStore()
-
-
-class _Staging:
-    """The changes of one batch, applied over the store's data and merged only on success.
-
-    Rows are frozen dataclasses, so staging a change is a new row in an overlay dict; the
-    store's own dicts are untouched until ``commit``. Writes arrive already validated.
-    """
-
-    def __init__(self, store: MemoryStore) -> None:
-        self._store = store
-        self.videos: dict[str, Video] = {}
-        self.sessions: dict[str, Session] = {}
-        self.live_seq: dict[str, int] = {}
-        self.samples: dict[_Key, TelemetrySample] = {}
-        self.events: dict[_Key, TrackedEvent] = {}
-
-    def find_video(self, key: str) -> Video | None:
-        return self.videos[key] if key in self.videos else self._store._videos.get(key)
-
-    def video(self, key: str) -> Video:
-        found = self.find_video(key)
-        if found is None:
-            raise StoreIntegrityError(f"unknown video {key!r}")
-        return found
-
-    def session(self, uuid: str) -> Session:
-        found = self.sessions[uuid] if uuid in self.sessions else self._store._sessions.get(uuid)
-        if found is None:
-            raise StoreIntegrityError(f"unknown session {uuid!r}")
-        return found
-
-    def apply(self, write: Write) -> None:
-        match write:
-            case UpsertVideo(video=video):
-                old = self.find_video(video.video_key)
-                self.videos[video.video_key] = video if old is None else _merge_video(old, video)
-            case UpdateVideoTitle(video_key=key, title=title, updated_at_ms=at):
-                self.videos[key] = replace(self.video(key), title=title, updated_at_ms=at)
-            case UpdateVideoDuration(video_key=key, duration_ms=duration, updated_at_ms=at):
-                self.videos[key] = replace(self.video(key), duration_ms=duration, updated_at_ms=at)
-            case StartSession():
-                self._start(write)
-            case RecordSample(sample=sample):
-                self._sample(sample)
-            case RecordEvent(event=event):
-                self.session(event.session_uuid)
-                event_key = (event.session_uuid, event.seq)
-                if event_key not in self.events and not self._stored(
-                    self._store._events, event_key
-                ):
-                    self.events[event_key] = event
-            case FinalizeSession():
-                session = self.session(write.session_uuid)
-                last_sample_ms = write.last_sample_ms
-                self.sessions[write.session_uuid] = replace(
-                    session,
-                    status=SessionStatus.ENDED,
-                    ended_at_ms=write.ended_at_ms,
-                    ended_media_ms=write.ended_media_ms,
-                    counters=write.counters,
-                    last_sample_ms=session.last_sample_ms
-                    if last_sample_ms is None
-                    else last_sample_ms,
-                )
-
-    @staticmethod
-    def _stored(rows: dict[str, dict[int, _Row]], key: _Key) -> bool:
-        return key[1] in rows.get(key[0], {})
-
-    def _start(self, write: StartSession) -> None:
-        self.video(write.video_key)
-        uuid = write.session_uuid
-        if uuid in self.sessions or uuid in self._store._sessions:
-            return  # a replayed start: the first one stands
-        self.sessions[uuid] = Session(
-            session_uuid=uuid,
-            video_key=write.video_key,
-            started_at_ms=write.started_at_ms,
-            local_day=write.local_day,
-            local_month=write.local_month,
-            local_hour=write.local_hour,
-        )
-
-    def _sample(self, sample: TelemetrySample) -> None:
-        uuid = sample.session_uuid
-        session = self.session(uuid)
-        key = (uuid, sample.seq)
-        if key in self.samples or self._stored(self._store._samples, key):
-            return
-        self.samples[key] = sample
-        live_seq = self.live_seq.get(uuid, self._store._live_seq.get(uuid, -1))
-        if session.status is SessionStatus.ACTIVE and sample.seq > live_seq:
-            self.live_seq[uuid] = sample.seq
-            self.sessions[uuid] = replace(
-                session, counters=sample.counters, last_sample_ms=sample.sample_ms
-            )
-
-    def commit(self) -> None:
-        store = self._store
-        store._videos.update(self.videos)
-        store._sessions.update(self.sessions)
-        store._live_seq.update(self.live_seq)
-        for (uuid, seq), sample in self.samples.items():
-            store._samples.setdefault(uuid, {})[seq] = sample
-        for (uuid, seq), event in self.events.items():
-            store._events.setdefault(uuid, {})[seq] = event
-
-
-def _merge_video(old: Video, new: Video) -> Video:
-    """Upsert of an existing key: ``created_at_ms`` stays; title, source type and
-    ``updated_at_ms`` take the new value; every optional field the new video leaves ``None``
-    keeps its stored value (a re-opened video does not forget its probed duration)."""
-    o, n = old.metadata, new.metadata
-    return replace(
-        new,
-        created_at_ms=old.created_at_ms,
-        source_path=_coalesce(new.source_path, old.source_path),
-        source_url=_coalesce(new.source_url, old.source_url),
-        duration_ms=_coalesce(new.duration_ms, old.duration_ms),
-        metadata=VideoMetadata(
-            file_size_bytes=_coalesce(n.file_size_bytes, o.file_size_bytes),
-            codec=_coalesce(n.codec, o.codec),
-            width_px=_coalesce(n.width_px, o.width_px),
-            height_px=_coalesce(n.height_px, o.height_px),
-            fps_x100=_coalesce(n.fps_x100, o.fps_x100),
-            bitrate_kbps=_coalesce(n.bitrate_kbps, o.bitrate_kbps),
-        ),
-    )
-
-
-def _coalesce(new: _T | None, old: _T | None) -> _T | None:
-    return old if new is None else new
-
-
-# --------------------------------------------------------------------- read helpers
+    """The registry's factory for ``storage.provider = "memory"``: no storage options; the
+    configured ``timezone`` is the one ``today`` is taken in."""
+    return MemoryStore(timezone=config.timezone)
 
 
 def _last_activity_ms(session: Session) -> int:
     return session.started_at_ms if session.last_sample_ms is None else session.last_sample_ms
-
-
-def _last_watched_ms(session: Session) -> int:
-    """``ended_at_ms``, else the last sample time, else the start."""
-    if session.ended_at_ms is not None:
-        return session.ended_at_ms
-    return _last_activity_ms(session)
-
-
-def _sum_counters(sessions: Sequence[Session]) -> SessionCounters:
-    total = SessionCounters()
-    for session in sessions:
-        total = total.plus(session.counters)
-    return total
-
-
-def _video_stats(video: Video, sessions: Sequence[Session]) -> VideoStats:
-    totals = _sum_counters(sessions)
-    return VideoStats(
-        video_key=video.video_key,
-        title=video.title,
-        duration_ms=video.duration_ms,
-        sessions=len(sessions),
-        total_watched_ms=totals.total_watched_ms,
-        active_watched_ms=totals.active_watched_ms,
-        lines_seen=totals.lines_seen,
-        words_seen=totals.words_seen,
-        tokens_seen=totals.tokens_seen,
-        cards_mined=totals.cards_mined,
-        last_watched_ms=max((_last_watched_ms(s) for s in sessions), default=None),
-    )

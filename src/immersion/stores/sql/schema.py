@@ -11,9 +11,11 @@ Portability rules, chosen so later revisions and backends need no schema churn:
 - integer surrogate keys (``id``) never leave the adapter; the public identifiers are
   ``videos.video_key`` and ``sessions.session_uuid``. On SQLite the keys are ``INTEGER PRIMARY
   KEY`` (the rowid), elsewhere ``BIGINT``.
-- key strings compare by code point on every engine (``COLLATE "C"`` on PostgreSQL,
-  ``utf8mb4_bin`` on MySQL), so uniqueness and ordering match Python's ``str`` and the
-  in-memory store; their length keeps MySQL's 3072-byte index limit (768 x 4 bytes).
+- key strings compare by code point on every engine (``COLLATE "C"`` on PostgreSQL, the
+  server's binary NO PAD collation on MySQL/MariaDB, see ``CodePointVarchar``), so uniqueness
+  and ordering match Python's ``str`` and the in-memory store; their length keeps MySQL's
+  3072-byte index limit (768 x 4 bytes).
+- free text is ``TEXT``, ``LONGTEXT`` on MySQL (whose ``TEXT`` holds only 64 KiB).
 - every constraint and index has an explicit, short name, so a later revision can drop or
   alter it on all three engines.
 """
@@ -37,17 +39,31 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeEngine
 
+from ...analytics import LEDGER_COUNTERS
 from ...domain import COUNTER_NAMES
 
 __all__ = [
     "COUNTER_NAMES",
+    "LEDGER_COUNTERS",
     "NAMING_CONVENTION",
+    "CodePointVarchar",
+    "activity_days",
+    "code_point_collation",
+    "daily_rollups",
     "events",
     "key_string",
+    "lifetime_global",
+    "lifetime_videos",
+    "long_text",
     "maintenance_state",
     "metadata",
+    "monthly_rollups",
+    "rollup_dirty",
+    "session_totals",
     "sessions",
     "surrogate_key",
     "telemetry",
@@ -74,15 +90,50 @@ def surrogate_key() -> TypeEngine[int]:
     return BigInteger().with_variant(Integer(), "sqlite")
 
 
+class CodePointVarchar(mysql.VARCHAR):
+    """A MySQL/MariaDB ``utf8mb4`` ``VARCHAR`` in the binary NO PAD collation of the server
+    the DDL runs on (``code_point_collation``), decided when the table is created.
+
+    Why: ``utf8mb4_bin`` is PAD SPACE, so ``'a'`` and ``'a '`` would be one key in a unique
+    index and ``=`` would match both; the NO PAD binary collations compare exactly.
+    """
+
+
+def code_point_collation(dialect: Dialect) -> str:
+    """The exact, code-point-ordered ``utf8mb4`` collation of ``dialect``'s server.
+
+    ``utf8mb4_nopad_bin`` on MariaDB (10.2+), ``utf8mb4_0900_bin`` on MySQL 8.0.17+;
+    ``utf8mb4_bin`` (PAD SPACE: trailing spaces ignored) on older servers, and for offline SQL
+    for an unknown MySQL version.
+    """
+    version = dialect.server_version_info
+    if getattr(dialect, "is_mariadb", False):
+        return "utf8mb4_nopad_bin" if version is None or version >= (10, 2) else "utf8mb4_bin"
+    if version is not None and version >= (8, 0, 17):
+        return "utf8mb4_0900_bin"
+    return "utf8mb4_bin"
+
+
+@compiles(CodePointVarchar, "mysql")
+@compiles(CodePointVarchar, "mariadb")
+def _compile_code_point_varchar(type_: CodePointVarchar, compiler: Any, **kw: Any) -> str:
+    collation = code_point_collation(compiler.dialect)
+    exact = mysql.VARCHAR(type_.length, charset="utf8mb4", collation=collation)
+    return str(compiler.process(exact, **kw))
+
+
 def key_string(length: int) -> TypeEngine[str]:
     """A bounded string compared by code point on every engine (see the module docstring)."""
     return (
         String(length)
         .with_variant(String(length, collation="C"), "postgresql")
-        .with_variant(
-            mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
-        )
+        .with_variant(CodePointVarchar(length), "mysql", "mariadb")
     )
+
+
+def long_text() -> TypeEngine[str]:
+    """Unbounded text: ``TEXT``, but ``LONGTEXT`` on MySQL (its ``TEXT`` stops at 64 KiB)."""
+    return Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
 def _counter_columns() -> list[Column[int]]:
@@ -96,14 +147,14 @@ videos = Table(
     metadata,
     Column("id", surrogate_key(), primary_key=True, autoincrement=True),
     Column("video_key", key_string(768), nullable=False),
-    Column("title", Text, nullable=False),
+    Column("title", long_text(), nullable=False),
     Column("source_type", SmallInteger, nullable=False),
-    Column("source_path", Text),
-    Column("source_url", Text),
+    Column("source_path", long_text()),
+    Column("source_url", long_text()),
     Column("duration_ms", BigInteger),
     # domain.VideoMetadata, one column per field
     Column("file_size_bytes", BigInteger),
-    Column("codec", Text),
+    Column("codec", long_text()),
     Column("width_px", Integer),
     Column("height_px", Integer),
     Column("fps_x100", Integer),
@@ -193,7 +244,7 @@ events = Table(
     Column("segment_end_ms", BigInteger),
     Column("words_delta", BigInteger, nullable=False, server_default=text("0")),
     Column("cards_delta", BigInteger, nullable=False, server_default=text("0")),
-    Column("payload_json", Text),
+    Column("payload_json", long_text()),
     UniqueConstraint("session_id", "seq", name="uq_events_session_id_seq"),
     # session_events: oldest first by (ts_ms, seq)
     Index("ix_events_session_id_ts_ms_seq", "session_id", "ts_ms", "seq"),
@@ -206,6 +257,127 @@ maintenance_state = Table(
     "maintenance_state",
     metadata,
     Column("key", key_string(100), primary_key=True),
-    Column("value", Text, nullable=False),
+    Column("value", long_text(), nullable=False),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+
+# ----------------------------------------------------------------- revision 0002: rollups
+#
+# Rollups, lifetime totals and day activity are maintained from ``session_totals``, the
+# ledger of final counters per ended session (see ``immersion.stores.ledger``). Only integer
+# sums are stored; minutes and ratios are computed on read.
+
+
+def _ledger_counter_columns() -> list[Column[int]]:
+    return [
+        Column(name, BigInteger, nullable=False, server_default=text("0"))
+        for name in LEDGER_COUNTERS
+    ]
+
+
+def _video_fk(table: str, **options: Any) -> Column[int]:
+    return Column(
+        "video_id",
+        surrogate_key(),
+        ForeignKey("videos.id", name=f"fk_{table}_video_id_videos"),
+        nullable=False,
+        **options,
+    )
+
+
+session_totals = Table(
+    "session_totals",
+    metadata,
+    Column("id", surrogate_key(), primary_key=True, autoincrement=True),
+    Column("session_uuid", key_string(36), nullable=False),
+    _video_fk("session_totals"),
+    Column("started_at_ms", BigInteger, nullable=False),
+    Column("ended_at_ms", BigInteger, nullable=False),
+    Column("local_day", Integer, nullable=False),  # domain.day_number
+    Column("local_month", Integer, nullable=False),  # YYYYMM
+    Column("local_hour", Integer, nullable=False),
+    Column("local_weekday", Integer, nullable=False),  # 0 = Monday, from local_day
+    *_ledger_counter_columns(),
+    # 1 once the row's counters are in the lifetime totals and day activity
+    Column("lifetime_applied", SmallInteger, nullable=False, server_default=text("0")),
+    UniqueConstraint("session_uuid", name="uq_session_totals_session_uuid"),
+    # range reads (throughput, trends), pruning
+    Index("ix_session_totals_local_day", "local_day"),
+    # a (video, day) group's rows: recompute, active days; also serves the FK on MySQL
+    Index("ix_session_totals_video_id_local_day", "video_id", "local_day"),
+    # a (video, month) group's rows
+    Index("ix_session_totals_local_month", "local_month"),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+
+def _rollup_table(name: str, period: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        Column(period, Integer, primary_key=True, autoincrement=False),
+        _video_fk(name, primary_key=True, autoincrement=False),
+        Column("sessions", BigInteger, nullable=False, server_default=text("0")),
+        *_ledger_counter_columns(),
+        # one video's rollups (``video_key=``); also serves the FK on MySQL
+        Index(f"ix_{name}_video_id_{period}", "video_id", period),
+        **MYSQL_TABLE_OPTIONS,
+    )
+
+
+# PK (local_day, video_id): newest days first, pruning by day
+daily_rollups = _rollup_table("daily_rollups", "local_day")
+# PK (local_month, video_id)
+monthly_rollups = _rollup_table("monthly_rollups", "local_month")
+
+# Rollup groups touched since they were last recomputed (no FK: bookkeeping only).
+rollup_dirty = Table(
+    "rollup_dirty",
+    metadata,
+    Column("period_kind", SmallInteger, primary_key=True, autoincrement=False),  # 1 day, 2 month
+    Column("period", Integer, primary_key=True, autoincrement=False),
+    Column("video_id", surrogate_key(), primary_key=True, autoincrement=False),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+
+def _lifetime_columns() -> list[Column[Any]]:
+    return [
+        Column("sessions", BigInteger, nullable=False, server_default=text("0")),
+        *_ledger_counter_columns(),
+        Column("active_days", BigInteger, nullable=False, server_default=text("0")),
+        Column("first_watched_ms", BigInteger),  # earliest session start
+        Column("last_watched_ms", BigInteger),  # latest session end
+    ]
+
+
+lifetime_videos = Table(
+    "lifetime_videos",
+    metadata,
+    _video_fk("lifetime_videos", primary_key=True, autoincrement=False),
+    *_lifetime_columns(),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+# One row, id = 1.
+lifetime_global = Table(
+    "lifetime_global",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    *_lifetime_columns(),
+    Column("last_started_ms", BigInteger),  # latest session start (the overview's)
+    **MYSQL_TABLE_OPTIONS,
+)
+
+# Global activity per local day: streaks, calendar, active days. Tiny; never pruned.
+activity_days = Table(
+    "activity_days",
+    metadata,
+    Column("local_day", Integer, primary_key=True, autoincrement=False),
+    Column("sessions", BigInteger, nullable=False, server_default=text("0")),
+    Column("active_watched_ms", BigInteger, nullable=False, server_default=text("0")),
+    Column("cards_mined", BigInteger, nullable=False, server_default=text("0")),
+    Column("words_seen", BigInteger, nullable=False, server_default=text("0")),
     **MYSQL_TABLE_OPTIONS,
 )

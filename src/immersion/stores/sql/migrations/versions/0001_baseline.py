@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
+from sqlalchemy.ext.compiler import compiles
 
 revision = "0001"
 down_revision: str | None = None
@@ -44,14 +45,36 @@ def _id() -> sa.types.TypeEngine[int]:
     return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+class _CodePointVarchar(mysql.VARCHAR):
+    """utf8mb4 ``VARCHAR`` in the server's binary NO PAD collation (as ``schema.py``'s)."""
+
+
+@compiles(_CodePointVarchar, "mysql")
+@compiles(_CodePointVarchar, "mariadb")
+def _compile_key(type_: _CodePointVarchar, compiler: Any, **kw: Any) -> str:
+    dialect = compiler.dialect
+    version = dialect.server_version_info
+    if getattr(dialect, "is_mariadb", False):
+        exact = version is None or version >= (10, 2)
+        collation = "utf8mb4_nopad_bin" if exact else "utf8mb4_bin"
+    elif version is not None and version >= (8, 0, 17):
+        collation = "utf8mb4_0900_bin"
+    else:
+        collation = "utf8mb4_bin"
+    varchar = mysql.VARCHAR(type_.length, charset="utf8mb4", collation=collation)
+    return str(compiler.process(varchar, **kw))
+
+
 def _key(length: int) -> sa.types.TypeEngine[str]:
     return (
         sa.String(length)
         .with_variant(sa.String(length, collation="C"), "postgresql")
-        .with_variant(
-            mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
-        )
+        .with_variant(_CodePointVarchar(length), "mysql", "mariadb")
     )
+
+
+def _text() -> sa.types.TypeEngine[str]:
+    return sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
 
 
 def _counters() -> list[sa.Column[int]]:
@@ -75,13 +98,13 @@ def upgrade() -> None:
         "videos",
         sa.Column("id", _id(), autoincrement=True, nullable=False),
         sa.Column("video_key", _key(768), nullable=False),
-        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("title", _text(), nullable=False),
         sa.Column("source_type", sa.SmallInteger(), nullable=False),
-        sa.Column("source_path", sa.Text()),
-        sa.Column("source_url", sa.Text()),
+        sa.Column("source_path", _text()),
+        sa.Column("source_url", _text()),
         sa.Column("duration_ms", sa.BigInteger()),
         sa.Column("file_size_bytes", sa.BigInteger()),
-        sa.Column("codec", sa.Text()),
+        sa.Column("codec", _text()),
         sa.Column("width_px", sa.Integer()),
         sa.Column("height_px", sa.Integer()),
         sa.Column("fps_x100", sa.Integer()),
@@ -155,7 +178,7 @@ def upgrade() -> None:
         sa.Column("segment_end_ms", sa.BigInteger()),
         sa.Column("words_delta", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
         sa.Column("cards_delta", sa.BigInteger(), nullable=False, server_default=sa.text("0")),
-        sa.Column("payload_json", sa.Text()),
+        sa.Column("payload_json", _text()),
         sa.PrimaryKeyConstraint("id", name="pk_events"),
         sa.UniqueConstraint("session_id", "seq", name="uq_events_session_id_seq"),
         **MYSQL,
@@ -166,7 +189,7 @@ def upgrade() -> None:
     op.create_table(
         "maintenance_state",
         sa.Column("key", _key(100), nullable=False),
-        sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("value", _text(), nullable=False),
         sa.PrimaryKeyConstraint("key", name="pk_maintenance_state"),
         **MYSQL,
     )
