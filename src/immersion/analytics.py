@@ -115,7 +115,7 @@ class PeriodTotals:
         return cls(sessions=1, **{name: getattr(counters, name) for name in LEDGER_COUNTERS})
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> PeriodTotals:
+    def from_mapping(cls, values: Mapping[Any, Any]) -> PeriodTotals:
         """From a row with a ``sessions`` column and the ledger counters (SQL sums come back
         as ``Decimal`` on some engines, hence ``int``)."""
         return cls(**{name: int(values[name] or 0) for name in PERIOD_FIELDS})

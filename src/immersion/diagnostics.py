@@ -43,8 +43,12 @@ class Diagnostics:
     ``flush_failures`` counts failed batch writes, ``retries`` the transient ones retried.
     ``last_error`` is the latest failure message with secrets redacted. ``bad_input`` counts
     ``record_*`` arguments ignored as invalid (NaN, negative, wrong type, ...).
-    ``fallback_active`` and ``outbox_depth`` belong to the store-fallback feature and stay
-    ``False``/``0`` without it.
+    ``fallback_active`` is true when the configured store could not be opened at start-up and
+    the tracker records into the embedded SQLite store instead; ``fallback_reason`` says why.
+    ``outbox_depth`` writes wait in the durable outbox for an unreachable store (at most
+    ``outbox_peak`` at once so far); ``outbox_spilled`` went into it and ``outbox_replayed``
+    came out into the store. A write dropped by the outbox's own cap is counted in ``dropped``
+    under ``"outbox_full"``.
     """
 
     queue_depth: int = 0

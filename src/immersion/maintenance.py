@@ -97,8 +97,11 @@ def run_pass(
     clock: Clock,
     *,
     allow_compaction: bool,
+    force_compaction: bool = False,
 ) -> MaintenanceReport:
-    """One maintenance pass (the queue is already written); compaction only if allowed and due."""
+    """One maintenance pass (the queue is already written); compaction only if allowed and due,
+    or whenever ``force_compaction`` asks for it (``immersion maintenance --vacuum``) and the
+    store supports it."""
     started_ms = clock.now_ms()
     started = time.perf_counter()
     capabilities = store.capabilities
@@ -107,7 +110,9 @@ def run_pass(
     groups = store.update_rollups() if capabilities.rollups else 0
     pruned = store.prune(prune_cutoffs(config, started_ms)) if capabilities.retention else {}
     compacted = False
-    if allow_compaction and compaction_due(store, config, started_ms):
+    if (force_compaction and capabilities.compaction) or (
+        allow_compaction and compaction_due(store, config, started_ms)
+    ):
         compact(store, started_ms)
         compacted = True
     store.set_state(LAST_MAINTENANCE_KEY, str(started_ms))

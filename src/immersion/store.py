@@ -77,6 +77,21 @@ class ImmersionTrackingStore(Protocol):
         """
         ...
 
+    def schema_status(self) -> SchemaStatus:
+        """Where the schema stands, read-only: never creates or upgrades anything.
+
+        ``current_revision`` is the revision stamped in the database (``None`` when it has
+        none; one written by a newer version is returned as is); ``head_revision`` is the
+        newest this code knows. Raises ``StoreError`` when the database cannot be reached or
+        read (``immersion doctor``'s connection check).
+        """
+        ...
+
+    def storage_size_bytes(self) -> int | None:
+        """How much space the data takes (files, or tables and indexes on a server), or
+        ``None`` when the store cannot tell (in memory). Read-only."""
+        ...
+
     def close(self) -> None:
         """Release connections and files. Idempotent; the store is unusable afterwards."""
         ...

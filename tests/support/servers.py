@@ -9,6 +9,7 @@ Each test gets its own empty PostgreSQL schema or MySQL database, dropped afterw
 
 from __future__ import annotations
 
+import atexit
 import os
 import uuid
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-__all__ = ["SERVERS", "Server", "scratch_database", "server_url"]
+__all__ = ["SERVERS", "Server", "admin_engine", "in_ci", "scratch_database", "server_url"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,9 @@ SERVERS = {
 }
 
 _checked: dict[str, str | None] = {}
+# One admin engine per server for the whole run: creating and dropping a scratch database
+# then costs two statements, not two new connections.
+_admins: dict[str, sa.Engine] = {}
 
 
 def in_ci() -> bool:
@@ -82,6 +86,19 @@ def _timeout_args(url: str) -> dict[str, object]:
     return {"connect_timeout": 5}
 
 
+def admin_engine(kind: str) -> sa.Engine:
+    """An autocommit engine on the ``kind`` server's admin URL (skips/fails like
+    ``server_url``), shared by the whole test run."""
+    url = server_url(kind)
+    if kind not in _admins:
+        engine = sa.create_engine(
+            url, isolation_level="AUTOCOMMIT", pool_size=1, connect_args=_timeout_args(url)
+        )
+        atexit.register(engine.dispose)
+        _admins[kind] = engine
+    return _admins[kind]
+
+
 @contextmanager
 def scratch_database(kind: str) -> Iterator[sa.URL]:
     """A URL pointing at a new empty database (MySQL) or schema (PostgreSQL), dropped after.
@@ -89,30 +106,24 @@ def scratch_database(kind: str) -> Iterator[sa.URL]:
     For PostgreSQL the schema is selected through the URL's ``options`` query
     (``-csearch_path=<schema>``), which psycopg passes to the server on connect.
     """
-    admin_url = sa.make_url(server_url(kind))
+    admin = admin_engine(kind)
     name = f"it_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if kind == "postgresql":
+            connection.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+        else:
+            connection.execute(
+                sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            )
+    if kind == "postgresql":
+        url = admin.url.update_query_dict({"options": f"-csearch_path={name}"})
+    else:
+        url = admin.url.set(database=name)
     try:
+        yield url
+    finally:
         with admin.connect() as connection:
             if kind == "postgresql":
-                connection.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+                connection.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
             else:
-                connection.execute(
-                    sa.text(
-                        f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-                    )
-                )
-        if kind == "postgresql":
-            url = admin_url.update_query_dict({"options": f"-csearch_path={name}"})
-        else:
-            url = admin_url.set(database=name)
-        try:
-            yield url
-        finally:
-            with admin.connect() as connection:
-                if kind == "postgresql":
-                    connection.execute(sa.text(f'DROP SCHEMA "{name}" CASCADE'))
-                else:
-                    connection.execute(sa.text(f"DROP DATABASE `{name}`"))
-    finally:
-        admin.dispose()
+                connection.execute(sa.text(f"DROP DATABASE `{name}`"))

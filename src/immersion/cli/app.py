@@ -7,8 +7,13 @@ from typing import Any
 import click
 
 from ..errors import ImmersionError
+from .dashboard import dashboard, report
 from .demo import demo
+from .doctor import doctor
+from .library import sessions, videos
+from .maintenance import maintenance
 from .stats import stats
+from .trends import trends
 from .watch import attach, watch
 
 
@@ -29,5 +34,12 @@ def main() -> None:
 
 main.add_command(demo)
 main.add_command(stats)
+main.add_command(sessions)
+main.add_command(videos)
+main.add_command(trends)
+main.add_command(maintenance)
+main.add_command(doctor)
 main.add_command(watch)
 main.add_command(attach)
+main.add_command(dashboard)
+main.add_command(report)

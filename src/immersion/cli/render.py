@@ -1,23 +1,61 @@
-"""Rich rendering of store reads. Colours degrade to plain text when not on a terminal."""
+"""Rich rendering of store reads. Colours degrade to plain text when not on a terminal.
+
+On a terminal tables have rounded borders and colours; piped or redirected, they are drawn in
+ASCII without colour, so the output stays readable in a log file or an e-mail.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from ..results import Overview, SessionSummary
 
-__all__ = ["console", "format_duration", "format_time", "print_overview", "print_sessions"]
+__all__ = [
+    "console",
+    "err_console",
+    "format_count",
+    "format_duration",
+    "format_minutes",
+    "format_percent",
+    "format_rate",
+    "format_time",
+    "new_table",
+    "print_overview",
+    "print_sessions",
+]
 
 
 @cache
 def console() -> Console:
     return Console(highlight=False, soft_wrap=False)
+
+
+@cache
+def err_console() -> Console:
+    """Progress and notes that must stay off stdout (``--json`` owns it)."""
+    return Console(stderr=True, highlight=False, soft_wrap=False)
+
+
+def new_table(title: str | None = None, **options: Any) -> Table:
+    """A table in the house style: rounded and coloured on a terminal, ASCII otherwise."""
+    terminal = console().is_terminal
+    return Table(
+        title=title,
+        title_justify="left",
+        box=box.ROUNDED if terminal else box.ASCII,
+        header_style="bold" if terminal else "",
+        title_style="bold" if terminal else "",
+        **options,
+    )
 
 
 def format_duration(ms: int) -> str:
@@ -31,14 +69,34 @@ def format_duration(ms: int) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-def format_time(epoch_ms: int | None) -> str:
+def format_minutes(minutes: float) -> str:
+    """Minutes as read from analytics results (floats), shown like ``format_duration``."""
+    return format_duration(round(minutes * 60_000))
+
+
+def format_count(value: int) -> str:
+    return f"{value:,}"
+
+
+def format_rate(value: float | None, unit: str) -> str:
+    """A ratio with its unit, or ``-`` when it is undefined (nothing to divide by)."""
+    return "-" if value is None else f"{value:,.1f} {unit}"
+
+
+def format_percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def format_time(epoch_ms: int | None, zone: zoneinfo.ZoneInfo | None = None) -> str:
+    """``YYYY-MM-DD HH:MM`` in ``zone`` (the system's local zone when ``None``)."""
     if epoch_ms is None:
         return "-"
-    return dt.datetime.fromtimestamp(epoch_ms / 1000).astimezone().strftime("%Y-%m-%d %H:%M")
+    instant = dt.datetime.fromtimestamp(epoch_ms / 1000, tz=dt.UTC)
+    return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def print_overview(overview: Overview) -> None:
-    table = Table(title="Overview", show_header=False, title_justify="left")
+    table = new_table("Overview", show_header=False)
     table.add_column("what", style="bold")
     table.add_column("value", justify="right")
     table.add_row("sessions", f"{overview.total_sessions} ({overview.active_sessions} active)")
@@ -51,11 +109,16 @@ def print_overview(overview: Overview) -> None:
     console().print(table)
 
 
-def print_sessions(summaries: Sequence[SessionSummary]) -> None:
+def print_sessions(
+    summaries: Sequence[SessionSummary],
+    *,
+    title: str = "Latest sessions",
+    zone: zoneinfo.ZoneInfo | None = None,
+) -> None:
     if not summaries:
         console().print("No sessions recorded yet.")
         return
-    table = Table(title="Latest sessions", title_justify="left")
+    table = new_table(title)
     table.add_column("started")
     table.add_column("title", overflow="fold", max_width=40)
     table.add_column("active", justify="right")
@@ -69,7 +132,7 @@ def print_sessions(summaries: Sequence[SessionSummary]) -> None:
             f" ({row.lookup_hits * 100 // row.lookup_count}% known)" if row.lookup_count else ""
         )
         table.add_row(
-            format_time(row.started_at_ms),
+            format_time(row.started_at_ms, zone),
             Text(row.title),  # the learner's data: never interpreted as markup
             format_duration(row.active_watched_ms),
             str(row.lines_seen),

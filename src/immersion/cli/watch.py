@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from rich.table import Table
 from rich.text import Text
 
 from ..composition import open_tracker
@@ -22,6 +21,7 @@ from ..mpv import (
     MpvConnectError,
     MpvIpcError,
     Recording,
+    check_mpv_args,
     find_mpv,
     launched_mpv,
     record_mpv,
@@ -29,8 +29,9 @@ from ..mpv import (
 from ..results import SessionSummary
 from ..store import ImmersionTrackingStore
 from ..tracker import Tracker
+from .command import LearnerCommand
 from .options import resolve_config, store_options
-from .render import console, format_duration
+from .render import console, err_console, format_duration, new_table
 
 __all__ = ["attach", "watch"]
 
@@ -38,7 +39,7 @@ _STORE_TIMEOUT_S = 30.0
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
-@click.command(context_settings={"ignore_unknown_options": True})
+@click.command(cls=LearnerCommand, context_settings={"ignore_unknown_options": True})
 @store_options
 @click.option(
     "--wait",
@@ -63,6 +64,7 @@ def watch(
 
         immersion watch episode.mkv -- --sub-file=episode.ja.srt --speed=1.25
     """
+    check_mpv_args(mpv_args)
     if not (_URL.match(target) or target == "-" or os.path.exists(target)):
         raise click.ClickException(f"no such file: {target}")
     config = resolve_config(config_path, db)
@@ -94,7 +96,7 @@ def watch(
         raise click.ClickException(f"nothing was recorded: {why}")
 
 
-@click.command()
+@click.command(cls=LearnerCommand)
 @store_options
 @click.option(
     "--wait",
@@ -113,8 +115,16 @@ def attach(config_path: Path | None, db: Path | None, wait_s: float, socket_path
     config = resolve_config(config_path, db)
     tracker = open_tracker(config)
     try:
-        console().print(f"Recording the mpv at {socket_path} (Ctrl-C to stop)...", markup=False)
-        recording = record_mpv(tracker, socket_path, connect_timeout_s=wait_s)
+        recording = record_mpv(
+            tracker,
+            socket_path,
+            connect_timeout_s=wait_s,
+            on_connected=lambda: err_console().print(
+                f"Recording the mpv at {socket_path} (Ctrl-C to stop)...",
+                markup=False,
+                soft_wrap=True,
+            ),
+        )
         _report(tracker, config, recording)
     finally:
         tracker.close(_STORE_TIMEOUT_S)
@@ -128,16 +138,18 @@ def _report(tracker: Tracker, config: TrackerConfig, recording: Recording) -> No
     where = config.storage.path if config.storage.provider == "sqlite" else None
     target = str(where) if where is not None else config.storage.provider
     count = len(summaries)
-    out.print(f"Recorded {count} session{'' if count == 1 else 's'} into {target}", markup=False)
+    plural = "" if count == 1 else "s"
+    out.print(f"Recorded {count} session{plural} into {target}", markup=False, soft_wrap=True)
     if summaries:
         _print_summaries(summaries)
+    notes = err_console()
     if recording.interrupted:
-        out.print("Stopped by Ctrl-C; the session was ended and saved.")
+        notes.print("Stopped by Ctrl-C; the session was ended and saved.")
     if not complete:
-        out.print("[yellow]warning:[/yellow] not every write reached the store in time")
+        notes.print("[yellow]warning:[/yellow] not every write reached the store in time")
     skipped = recording.ipc.malformed_lines
     if skipped:
-        out.print(f"[yellow]note:[/yellow] skipped {skipped} malformed message(s) from mpv")
+        notes.print(f"[yellow]note:[/yellow] skipped {skipped} malformed message(s) from mpv")
 
 
 def _summaries(store: ImmersionTrackingStore, uuids: Sequence[str]) -> list[SessionSummary]:
@@ -162,7 +174,7 @@ def _summaries(store: ImmersionTrackingStore, uuids: Sequence[str]) -> list[Sess
 
 
 def _print_summaries(rows: Sequence[SessionSummary]) -> None:
-    table = Table(title="This viewing", title_justify="left")
+    table = new_table("This viewing")
     table.add_column("title", overflow="fold", max_width=48)
     table.add_column("active", justify="right")
     table.add_column("lines", justify="right")

@@ -1,11 +1,12 @@
 """The dashboard's JSON API: read-only payloads built from ``ImmersionTrackingStore`` reads.
 
-Each ``*_payload`` function is plain Python over a store (the HTML report embeds the same
-payloads); the ``*_endpoint`` functions only parse and validate query parameters and wrap the
-payload in a response. Result dataclasses are serialized generically by ``to_json``: field
-names stay the store's public names, dates become ISO strings and enums their lower-case name.
+Each ``*_payload`` function is plain Python over a store, with no web framework involved: the
+HTML report embeds the same payloads, and ``app`` only validates query parameters (with
+``int_param`` / ``choice_param``) and wraps a payload in a response. Result dataclasses are
+serialized generically by ``to_json``: field names stay the store's public names, dates
+become ISO strings and enums their lower-case name.
 
-Every endpoint answers ``GET`` only; a bad parameter gives ``400`` with ``{"error": message}``.
+A bad parameter is an ``ApiError`` (``400``, served as ``{"error": message}``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Mapping
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-
-from ..analytics import GROUP_BYS, RANGES
 from ..domain import EventType
 from ..store import ImmersionTrackingStore
 
@@ -27,7 +25,9 @@ __all__ = [
     "MARKER_EVENT_TYPES",
     "ApiError",
     "calendar_payload",
+    "choice_param",
     "daily_payload",
+    "int_param",
     "library_payload",
     "overview_payload",
     "session_payload",
@@ -194,79 +194,25 @@ def _downsample(items: list[Any], limit: int) -> list[Any]:
 # --------------------------------------------------------------------- parameters
 
 
-def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+def int_param(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
     """Query parameter ``name`` as an integer in ``[low, high]``; ``ApiError`` 400 if not."""
-    raw = request.query_params.get(name)
+    raw = params.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(400, f"{name} must be an integer from {low} to {high}, not {raw!r}") from None
+    # ASCII digits only (int() would also take "+5", " 5" and other scripts' digits).
+    if re.fullmatch(r"-?[0-9]{1,12}", raw) is None:
+        raise ApiError(400, f"{name} must be an integer from {low} to {high}, not {raw!r}")
+    value = int(raw)
     if not low <= value <= high:
         raise ApiError(400, f"{name} must be an integer from {low} to {high}, not {value}")
     return value
 
 
-def choice_param(request: Request, name: str, default: str, choices: tuple[str, ...]) -> str:
+def choice_param(
+    params: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]
+) -> str:
     """Query parameter ``name`` as one of ``choices``; ``ApiError`` 400 if not."""
-    value = request.query_params.get(name, default)
+    value = params.get(name, default)
     if value not in choices:
         raise ApiError(400, f"{name} must be one of {', '.join(choices)}, not {value!r}")
     return value
-
-
-# --------------------------------------------------------------------- endpoints
-
-Today = Callable[[], dt.date]
-
-
-def _store(request: Request) -> ImmersionTrackingStore:
-    store: ImmersionTrackingStore = request.app.state.store
-    return store
-
-
-def _today(request: Request) -> dt.date:
-    today: Today = request.app.state.today
-    return today()
-
-
-def _json(payload: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(payload, headers={"Cache-Control": "no-store"})
-
-
-def overview_endpoint(request: Request) -> JSONResponse:
-    return _json(overview_payload(_store(request), _today(request)))
-
-
-def calendar_endpoint(request: Request) -> JSONResponse:
-    days = int_param(request, "days", 365, 1, 3_660)
-    return _json(calendar_payload(_store(request), _today(request), days))
-
-
-def trends_endpoint(request: Request) -> JSONResponse:
-    range_name = choice_param(request, "range", "30d", tuple(RANGES))
-    group_by = choice_param(request, "group_by", "day", GROUP_BYS)
-    return _json(trends_payload(_store(request), _today(request), range_name, group_by))
-
-
-def daily_endpoint(request: Request) -> JSONResponse:
-    days = int_param(request, "days", 30, 1, 366)
-    return _json(daily_payload(_store(request), _today(request), days))
-
-
-def sessions_endpoint(request: Request) -> JSONResponse:
-    limit = int_param(request, "limit", 50, 1, 1_000)
-    return _json(sessions_payload(_store(request), limit))
-
-
-def session_endpoint(request: Request) -> JSONResponse:
-    session_uuid: str = request.path_params["session_uuid"]
-    if not 0 < len(session_uuid) <= 36:
-        raise ApiError(404, "no such session")
-    return _json(session_payload(_store(request), session_uuid))
-
-
-def library_endpoint(request: Request) -> JSONResponse:
-    return _json(library_payload(_store(request)))
-

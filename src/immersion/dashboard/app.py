@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
@@ -23,6 +24,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..analytics import GROUP_BYS, RANGES
 from ..errors import StoreError
 from ..localtime import local_today
 from ..store import ImmersionTrackingStore
@@ -69,13 +71,13 @@ def create_app(
     """
     routes = [
         Route("/", _index, methods=["GET"]),
-        Route("/api/overview", api.overview_endpoint, methods=["GET"]),
-        Route("/api/calendar", api.calendar_endpoint, methods=["GET"]),
-        Route("/api/trends", api.trends_endpoint, methods=["GET"]),
-        Route("/api/daily", api.daily_endpoint, methods=["GET"]),
-        Route("/api/sessions", api.sessions_endpoint, methods=["GET"]),
-        Route("/api/sessions/{session_uuid}", api.session_endpoint, methods=["GET"]),
-        Route("/api/library", api.library_endpoint, methods=["GET"]),
+        Route("/api/overview", _overview, methods=["GET"]),
+        Route("/api/calendar", _calendar, methods=["GET"]),
+        Route("/api/trends", _trends, methods=["GET"]),
+        Route("/api/daily", _daily, methods=["GET"]),
+        Route("/api/sessions", _sessions, methods=["GET"]),
+        Route("/api/sessions/{session_uuid}", _session, methods=["GET"]),
+        Route("/api/library", _library, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(
@@ -99,6 +101,60 @@ def _index(request: Request) -> Response:
         media_type="text/html; charset=utf-8",
         headers={"Cache-Control": "no-cache"},
     )
+
+
+# Endpoints are plain functions: Starlette runs them in its thread pool, so a slow store read
+# never blocks the event loop (stores may be read from any thread).
+
+
+def _store(request: Request) -> ImmersionTrackingStore:
+    store: ImmersionTrackingStore = request.app.state.store
+    return store
+
+
+def _today(request: Request) -> dt.date:
+    today: Callable[[], dt.date] = request.app.state.today
+    return today()
+
+
+def _json(payload: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(payload, headers={"Cache-Control": "no-store"})
+
+
+def _overview(request: Request) -> Response:
+    return _json(api.overview_payload(_store(request), _today(request)))
+
+
+def _calendar(request: Request) -> Response:
+    days = api.int_param(request.query_params, "days", 365, 1, 3_660)
+    return _json(api.calendar_payload(_store(request), _today(request), days))
+
+
+def _trends(request: Request) -> Response:
+    range_name = api.choice_param(request.query_params, "range", "30d", tuple(RANGES))
+    group_by = api.choice_param(request.query_params, "group_by", "day", GROUP_BYS)
+    return _json(api.trends_payload(_store(request), _today(request), range_name, group_by))
+
+
+def _daily(request: Request) -> Response:
+    days = api.int_param(request.query_params, "days", 30, 1, 366)
+    return _json(api.daily_payload(_store(request), _today(request), days))
+
+
+def _sessions(request: Request) -> Response:
+    limit = api.int_param(request.query_params, "limit", 50, 1, 1_000)
+    return _json(api.sessions_payload(_store(request), limit))
+
+
+def _session(request: Request) -> Response:
+    session_uuid: str = request.path_params["session_uuid"]
+    if len(session_uuid) > 36:  # no store holds a longer UUID
+        raise api.ApiError(404, "no such session")
+    return _json(api.session_payload(_store(request), session_uuid))
+
+
+def _library(request: Request) -> Response:
+    return _json(api.library_payload(_store(request)))
 
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -17,7 +17,13 @@ from .ipc import (
     MpvIpcError,
     connect,
 )
-from .launcher import MpvNotInstalledError, MpvProcess, find_mpv, launched_mpv
+from .launcher import (
+    MpvNotInstalledError,
+    MpvProcess,
+    check_mpv_args,
+    find_mpv,
+    launched_mpv,
+)
 from .recorder import Recording, record_mpv
 
 __all__ = [
@@ -32,6 +38,7 @@ __all__ = [
     "MpvNotInstalledError",
     "MpvProcess",
     "Recording",
+    "check_mpv_args",
     "connect",
     "find_mpv",
     "launched_mpv",

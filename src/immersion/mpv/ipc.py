@@ -110,7 +110,7 @@ def connect(
 
     ``alive`` (optional) says whether the mpv we are waiting for still runs; when it stops
     returning true we give up at once instead of waiting out the deadline. ``clock`` times
-    the retries (default: the system clock).
+    the retries only (default: the system clock).
     """
     clock = clock or SystemClock()
     path = str(socket_path)
@@ -130,7 +130,8 @@ def connect(
             why = exc.strerror or str(exc)
             raise MpvConnectError(f"cannot connect to mpv at {path}: {why}") from exc
         else:
-            return MpvIpcClient(sock, on_event=on_event, on_close=on_close, clock=clock)
+            # Replies are awaited in real time: they come from another process.
+            return MpvIpcClient(sock, on_event=on_event, on_close=on_close)
         if alive is not None and not alive():
             raise MpvConnectError(f"mpv exited before it opened its IPC socket {path}")
         remaining = deadline - clock.monotonic_s()

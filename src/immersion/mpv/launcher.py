@@ -18,7 +18,14 @@ from pathlib import Path
 
 from .ipc import MpvIpcError
 
-__all__ = ["MpvNotInstalledError", "MpvProcess", "find_mpv", "launched_mpv", "mpv_command"]
+__all__ = [
+    "MpvNotInstalledError",
+    "MpvProcess",
+    "check_mpv_args",
+    "find_mpv",
+    "launched_mpv",
+    "mpv_command",
+]
 
 NOT_INSTALLED = "mpv is not installed: apt-get install mpv (or see https://mpv.io)"
 _IPC_OPTION = "--input-ipc-server"
@@ -62,17 +69,22 @@ class MpvProcess:
         return self.process.wait()
 
 
-def mpv_command(executable: str, target: str, mpv_args: Sequence[str], socket: Path) -> list[str]:
-    """The command line: ours first, then ``target``, then the learner's own arguments.
-
-    A local ``target`` starting with ``-`` gets ``./`` so mpv cannot read it as an option.
-    """
+def check_mpv_args(mpv_args: Sequence[str]) -> None:
+    """Refuse arguments that would stop us from tracking the mpv we start."""
     for arg in mpv_args:
         if arg == _IPC_OPTION or arg.startswith(_IPC_OPTION + "="):
             raise MpvIpcError(
                 "watch opens its own IPC socket; to track an mpv you start yourself with "
                 "--input-ipc-server, use: immersion attach SOCKET"
             )
+
+
+def mpv_command(executable: str, target: str, mpv_args: Sequence[str], socket: Path) -> list[str]:
+    """The command line: ours first, then ``target``, then the learner's own arguments.
+
+    A local ``target`` starting with ``-`` gets ``./`` so mpv cannot read it as an option.
+    """
+    check_mpv_args(mpv_args)
     if target.startswith("-") and target != "-":
         target = f".{os.sep}{target}"
     return [executable, f"{_IPC_OPTION}={socket}", target, *mpv_args]
@@ -87,6 +99,7 @@ def launched_mpv(
     mpv shares our terminal (its keys and status line work as usual). On leaving the
     context mpv is stopped if it still runs and the socket's directory is removed.
     """
+    check_mpv_args(mpv_args)
     program = find_mpv(executable)
     directory = Path(tempfile.mkdtemp(prefix="immersion-mpv-"))
     try:

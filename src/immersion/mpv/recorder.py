@@ -33,13 +33,14 @@ def record_mpv(
     working_directory: str | None = None,
     alive: Callable[[], bool] | None = None,
     clock: Clock | None = None,
+    on_connected: Callable[[], None] | None = None,
 ) -> Recording:
     """Connect to the mpv at ``socket_path`` and record into ``tracker`` until the
     connection ends (mpv quit) or Ctrl-C; either way the session in progress is ended.
 
     Raises ``MpvConnectError`` when no mpv answers within ``connect_timeout_s`` (``alive``,
     ``clock``: see ``immersion.mpv.ipc.connect``). The tracker is neither flushed nor closed
-    here: that is the caller's, which owns it.
+    here: that is the caller's, which owns it. ``on_connected`` runs once mpv answered.
     """
     bridge = MpvBridge(tracker, working_directory=working_directory)
     client = connect(
@@ -52,6 +53,8 @@ def record_mpv(
     )
     interrupted = False
     try:
+        if on_connected is not None:
+            on_connected()
         try:
             bridge.observe(client)
         except MpvCommandError:

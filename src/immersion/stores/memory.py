@@ -62,6 +62,13 @@ class MemoryStore(AnalyticsReads):
     def create_or_upgrade_schema(self) -> SchemaStatus:
         return SchemaStatus(current_revision=MEMORY_REVISION, head_revision=MEMORY_REVISION)
 
+    def schema_status(self) -> SchemaStatus:
+        return SchemaStatus(current_revision=MEMORY_REVISION, head_revision=MEMORY_REVISION)
+
+    def storage_size_bytes(self) -> int | None:
+        """Unknown: the data lives in Python objects, not in files."""
+        return None
+
     def close(self) -> None:
         """Refuse further changes. Reads keep answering, so a test can still inspect what a
         closed tracker stored (the data lives only as long as this object anyway)."""

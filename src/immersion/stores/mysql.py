@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Connection, Table, create_engine, make_url, text
@@ -161,6 +162,18 @@ class MysqlStore(SqlStore):
             connection.execution_options(isolation_level="AUTOCOMMIT")
             connection.exec_driver_sql(f"OPTIMIZE TABLE {names}").fetchall()
 
+    def storage_size_bytes(self) -> int | None:
+        """Data and index length of the current database (InnoDB's estimate, refreshed by
+        ``ANALYZE TABLE`` and compaction)."""
+        with self._reading("storage_size_bytes") as connection:
+            total = connection.execute(
+                text(
+                    "SELECT COALESCE(SUM(data_length + index_length), 0) "
+                    "FROM information_schema.TABLES WHERE table_schema = DATABASE()"
+                )
+            ).scalar_one()
+        return int(total)
+
     def backup_before_upgrade(self, from_revision: str) -> str | None:
         log.warning(
             "upgrading the schema of %s from revision %s; immersion-tracker makes no backup of "
@@ -178,7 +191,7 @@ def _pymysql_url(url: str | URL) -> URL:
     (it may carry a password)."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(
             "the MySQL URL is malformed (not shown, it may hold a password); expected "
             "mysql+pymysql://user:password@host:port/database"
@@ -215,6 +228,15 @@ def url_from_config(storage: StorageConfig) -> URL:
     return url
 
 
+def _ca_file(value: str) -> str:
+    """``ssl_ca`` checked up front: PyMySQL would fail on a missing file with a bare
+    ``FileNotFoundError`` at the first connection."""
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"storage.ssl_ca: no such file {path}")
+    return str(path)
+
+
 def from_config(config: TrackerConfig) -> MysqlStore:
     """The provider factory (``storage.provider = "mysql"``, for MySQL and MariaDB).
 
@@ -239,6 +261,6 @@ def from_config(config: TrackerConfig) -> MysqlStore:
         pool_size=storage.pool_size,
         connect_timeout_s=storage.connect_timeout_s,
         pre_ping=storage.pre_ping,
-        connect_args={"ssl_ca": storage.ssl_ca} if storage.ssl_ca is not None else None,
+        connect_args={"ssl_ca": _ca_file(storage.ssl_ca)} if storage.ssl_ca is not None else None,
         read_only=read_only,
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Connection, Table, create_engine, make_url, text
@@ -34,7 +35,7 @@ from sqlalchemy.sql.dml import Insert
 from ..config import StorageConfig, TrackerConfig
 from ..errors import ConfigError
 from ..results import StoreCapabilities
-from .sql import schema
+from .sql import migrate, schema
 from .sql.base import SqlStore
 from .sql.hooks import UpdateBuilder
 
@@ -135,6 +136,21 @@ class PostgresqlStore(SqlStore):
             connection.execution_options(isolation_level="AUTOCOMMIT")
             connection.exec_driver_sql(f"VACUUM (ANALYZE) {names}")
 
+    def storage_size_bytes(self) -> int | None:
+        """Our tables in the current schema with their indexes and TOAST data."""
+        names = [*schema.metadata.tables, migrate.VERSION_TABLE]
+        with self._reading("storage_size_bytes") as connection:
+            total = connection.execute(
+                text(
+                    "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+                    "AND c.relname = ANY(:names)"
+                ),
+                {"names": names},
+            ).scalar_one()
+        return int(total)
+
     def backup_before_upgrade(self, from_revision: str) -> str | None:
         log.warning(
             "upgrading the schema of %s from revision %s; immersion-tracker makes no backup of "
@@ -151,7 +167,7 @@ def _psycopg_url(url: str | URL) -> URL:
     (it may carry a password)."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise ConfigError(
             "the PostgreSQL URL is malformed (not shown, it may hold a password); expected "
             "postgresql+psycopg://user:password@host:port/database"
@@ -191,6 +207,17 @@ def url_from_config(storage: StorageConfig) -> URL:
     return url
 
 
+def _root_cert(value: str | None) -> str | None:
+    """``sslrootcert`` checked up front: a missing file is a configuration mistake, not an
+    outage (libpq's own special value ``system`` passes unchanged)."""
+    if value is None or value == "system":
+        return value
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"storage.sslrootcert: no such file {path}")
+    return str(path)
+
+
 def from_config(config: TrackerConfig) -> PostgresqlStore:
     """The provider factory (``storage.provider = "postgresql"``).
 
@@ -210,7 +237,7 @@ def from_config(config: TrackerConfig) -> PostgresqlStore:
         raise ConfigError(f"unknown postgresql storage options: {', '.join(sorted(options))}")
     if not isinstance(read_only, bool):
         raise ConfigError(f"storage.options.read_only must be true or false, got {read_only!r}")
-    tls = {"sslmode": storage.sslmode, "sslrootcert": storage.sslrootcert}
+    tls = {"sslmode": storage.sslmode, "sslrootcert": _root_cert(storage.sslrootcert)}
     return PostgresqlStore(
         url_from_config(storage),
         pool_size=storage.pool_size,

@@ -37,7 +37,7 @@ DEFAULT_BUSY_TIMEOUT_MS = 2500
 JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 
 _CAPABILITIES = StoreCapabilities(
-    rollups=False,  # issue 4
+    rollups=True,
     retention=True,
     compaction=True,
     durable=True,
@@ -59,9 +59,11 @@ class SqliteStore(SqlStore):
         read_only: bool = False,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         pool_size: int = 5,
+        timezone: str | None = None,
     ) -> None:
         """``busy_timeout_ms``: how long a statement waits for another connection's lock
-        before failing with ``TransientStoreError``."""
+        before failing with ``TransientStoreError``; ``timezone``: the IANA zone the analytics
+        reads take ``today`` in (``None``: the system's local zone)."""
         if str(path) in {"", ":memory:"} or str(path).startswith("file:"):
             raise ValueError(
                 f"SqliteStore needs a file path, got {str(path)!r} (use MemoryStore for a "
@@ -72,7 +74,10 @@ class SqliteStore(SqlStore):
         self._path = Path(path).expanduser().absolute()
         self._busy_timeout_ms = int(busy_timeout_ms)
         super().__init__(
-            self._engine_for(read_only, pool_size), database=str(self._path), read_only=read_only
+            self._engine_for(read_only, pool_size),
+            database=str(self._path),
+            read_only=read_only,
+            timezone=timezone,
         )
 
     @property
@@ -201,6 +206,17 @@ class SqliteStore(SqlStore):
         finally:
             raw.close()
 
+    def storage_size_bytes(self) -> int | None:
+        """The database's pages plus its write-ahead log (not yet checkpointed data)."""
+        with self._reading("storage_size_bytes") as connection:
+            pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
+            page_size = connection.exec_driver_sql("PRAGMA page_size").scalar_one()
+        try:
+            wal_bytes = Path(f"{self._path}-wal").stat().st_size
+        except OSError:  # no WAL file (checkpointed and removed, or read-only)
+            wal_bytes = 0
+        return int(pages) * int(page_size) + wal_bytes
+
     def backup_before_upgrade(self, from_revision: str) -> str | None:
         """Copy the database next to itself (``<name>.bak-<revision>-<UTC time>``) with
         SQLite's online backup, which reads a consistent snapshot even in WAL mode. The copy
@@ -236,7 +252,8 @@ def from_config(config: TrackerConfig) -> SqliteStore:
     """The provider factory (``storage.provider = "sqlite"``).
 
     ``storage.path`` (default: ``immersion.sqlite`` in the user data directory);
-    ``storage.options`` may set ``busy_timeout_ms`` and ``read_only``.
+    ``storage.options`` may set ``busy_timeout_ms`` and ``read_only``; ``timezone`` is the
+    configured one.
     """
     storage = config.storage
     options = dict(storage.options)
@@ -248,4 +265,6 @@ def from_config(config: TrackerConfig) -> SqliteStore:
         raise ConfigError(f"storage.options.busy_timeout_ms must be an integer >= 0, got {busy!r}")
     if not isinstance(read_only, bool):
         raise ConfigError(f"storage.options.read_only must be true or false, got {read_only!r}")
-    return SqliteStore(storage.sqlite_path(), read_only=read_only, busy_timeout_ms=busy)
+    return SqliteStore(
+        storage.sqlite_path(), read_only=read_only, busy_timeout_ms=busy, timezone=config.timezone
+    )

@@ -24,6 +24,9 @@ subclass that only supplies what truly differs between engines, through these ho
 ``lock_schema(connection)`` serialize schema creation/upgrade between processes inside that
                             transaction; default nothing (SQLite's ``BEGIN IMMEDIATE`` already
                             does). PostgreSQL: ``pg_advisory_xact_lock``; MySQL: ``GET_LOCK``.
+``storage_size_bytes()``    the space the data takes (SQLite: pages plus WAL; PostgreSQL:
+                            ``pg_total_relation_size`` of our tables; MySQL: data and index
+                            length of the database); default ``None``.
 ``backup_before_upgrade(rev)``
                             copy the database before a schema upgrade; default: no backup
                             (server databases are backed up by their administrators).
@@ -48,11 +51,14 @@ from sqlalchemy.sql.dml import Insert
 
 from ...domain import EventType, Session, TelemetrySample, TrackedEvent, Video
 from ...errors import PermanentStoreError
-from ...results import Overview, SchemaStatus, SessionSummary, StoreCapabilities, VideoStats
+from ...localtime import zone_named
+from ...results import SchemaStatus, SessionSummary, StoreCapabilities
 from ...store import PruneCutoffs
 from ...writes import Write
+from ..analytics_reads import AnalyticsReads, AnalyticsSource
 from ..validation import validate_write
-from . import maintenance, migrate, reads
+from . import maintenance, migrate, reads, rollups
+from .analytics import SqlSource
 from .errors import translate_errors
 from .hooks import UpdateBuilder
 from .writes import BatchWriter
@@ -60,8 +66,11 @@ from .writes import BatchWriter
 __all__ = ["SqlStore"]
 
 
-class SqlStore(abc.ABC):
-    """The shared SQL implementation; subclasses supply the engine and the dialect hooks."""
+class SqlStore(AnalyticsReads):
+    """The shared SQL implementation; subclasses supply the engine and the dialect hooks.
+
+    The analytics reads (rollups, throughput, streaks, trends, overview, video stats) are the
+    shared ones of ``analytics_reads`` over ``sql.analytics.SqlSource``."""
 
     def __init__(
         self,
@@ -70,9 +79,12 @@ class SqlStore(abc.ABC):
         database: str,
         read_only: bool = False,
         secrets: Iterable[str] = (),
+        timezone: str | None = None,
     ) -> None:
         """``database`` names the database in messages: a path, or a URL without password
-        (``errors.safe_url``); ``secrets`` are redacted from every message as well."""
+        (``errors.safe_url``); ``secrets`` are redacted from every message as well;
+        ``timezone``: the IANA zone ``today=None`` is taken in (``None``: the system's)."""
+        self._zone = zone_named(timezone)
         self._engine = engine
         self._database = database
         self._read_only = read_only
@@ -114,7 +126,7 @@ class SqlStore(abc.ABC):
         (default: ``begin_write``)."""
         return self.begin_write()
 
-    def lock_schema(self, connection: Connection) -> None:  # noqa: B027 - optional hook
+    def lock_schema(self, connection: Connection) -> None:
         """Keep other processes from migrating the schema until this transaction ends."""
 
     def backup_before_upgrade(self, from_revision: str) -> str | None:
@@ -174,9 +186,24 @@ class SqlStore(abc.ABC):
                     )
             with self._write_lock, self.begin_schema() as connection:
                 self.lock_schema(connection)
-                return migrate.ensure_schema(
+                status = migrate.ensure_schema(
                     connection, database=self._database, backup=self.backup_before_upgrade
                 )
+            if status.upgraded_from is not None:
+                # Sessions that ended before the rollup revision were copied into the ledger
+                # by the upgrade; bring their lifetime totals and rollups up to date now.
+                self.update_rollups()
+            return status
+
+    def schema_status(self) -> SchemaStatus:
+        with self._reading("schema_status") as connection:
+            current = migrate.current_revision(connection)
+        return SchemaStatus(current_revision=current, head_revision=migrate.head_revision())
+
+    def storage_size_bytes(self) -> int | None:
+        """Hook: the engine's measure of the store's size in bytes; default ``None``
+        (unknown)."""
+        return None
 
     def close(self) -> None:
         if self._closed:
@@ -203,7 +230,14 @@ class SqlStore(abc.ABC):
 
     def close_stale_sessions(self, last_activity_before_ms: int) -> int:
         with self._writing("close_stale_sessions") as connection:
-            return maintenance.close_stale_sessions(connection, last_activity_before_ms)
+            return maintenance.close_stale_sessions(
+                connection, self._writer.statements.rollups, last_activity_before_ms
+            )
+
+    def update_rollups(self) -> int:
+        with self._writing("update_rollups") as connection:
+            rollups.apply_pending(connection, self._writer.statements.rollups)
+            return rollups.recompute_dirty(connection)
 
     def prune(self, cutoffs: PruneCutoffs) -> dict[str, int]:
         with self._usable("prune", writes=True), self._write_lock:
@@ -262,13 +296,10 @@ class SqlStore(abc.ABC):
         with self._reading("session_events") as connection:
             return reads.session_events(connection, session_uuid, limit, event_types)
 
-    def video_stats(self, video_key: str | None = None) -> list[VideoStats]:
-        with self._reading("video_stats") as connection:
-            return reads.video_stats(connection, video_key)
-
-    def overview(self) -> Overview:
-        with self._reading("overview") as connection:
-            return reads.overview(connection)
+    @contextmanager
+    def _analytics(self, operation: str) -> Iterator[AnalyticsSource]:
+        with self._reading(operation) as connection:
+            yield SqlSource(connection)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._database!r})"

@@ -68,6 +68,7 @@ _PG_CODES: dict[str, _Kind] = {
     "57P01": StoreUnavailableError,  # admin_shutdown
     "57P02": StoreUnavailableError,  # crash_shutdown
     "57P03": StoreUnavailableError,  # cannot_connect_now
+    "3D000": StoreUnavailableError,  # invalid_catalog_name (no such database)
     "42P01": SchemaError,  # undefined_table
     "42703": SchemaError,  # undefined_column
     "08": StoreUnavailableError,  # connection_exception
@@ -80,9 +81,13 @@ _PG_CODES: dict[str, _Kind] = {
 _MYSQL_CODES: dict[int, _Kind] = {
     1205: TransientStoreError,  # lock wait timeout
     1213: TransientStoreError,  # deadlock
+    1020: TransientStoreError,  # record changed since last read (MariaDB snapshot isolation)
     1040: StoreUnavailableError,  # too many connections
     1045: StoreUnavailableError,  # access denied
     1044: StoreUnavailableError,  # access denied to database
+    1049: StoreUnavailableError,  # unknown database
+    1130: StoreUnavailableError,  # host not allowed to connect
+    2026: StoreUnavailableError,  # TLS connection error
     2003: StoreUnavailableError,  # can't connect
     2005: StoreUnavailableError,  # unknown host
     2006: StoreUnavailableError,  # server has gone away
@@ -108,6 +113,7 @@ _MESSAGES: tuple[tuple[tuple[str, ...], _Kind], ...] = (
     (
         (
             "unable to open database file",
+            "connection failed",  # psycopg: every failure to connect (refused, role, TLS)
             "connection refused",
             "could not connect",
             "can't connect",

@@ -1,5 +1,8 @@
 """Maintenance in SQL: closing stale sessions, pruning, persisted maintenance state.
 
+A closed stale session goes into the ledger and lifetime totals like any finalized one
+(``rollups.session_ended``), and its rollup groups are recomputed before the commit.
+
 Pruning deletes the telemetry and events of pruned sessions explicitly instead of relying on
 ``ON DELETE CASCADE``: the counts are then exact on every engine (MySQL reports no cascaded
 rows), and it matches the reference model, which counts them under their own kinds.
@@ -11,18 +14,24 @@ from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from ...domain import SessionStatus
 from ...store import PruneCutoffs
+from . import rollups
 from .hooks import StatementHooks
+from .rollups import RollupStatements
 from .schema import events, maintenance_state, sessions, telemetry
 
 __all__ = ["close_stale_sessions", "get_state", "prune", "set_state"]
 
 _LAST_ACTIVITY = func.coalesce(sessions.c.last_sample_ms, sessions.c.started_at_ms)
 
-_CLOSE_STALE = (
+_STALE = select(sessions.c.id).where(
+    sessions.c.status == int(SessionStatus.ACTIVE),
+    bindparam("p_before") > _LAST_ACTIVITY,
+)
+_CLOSE = (
     update(sessions)
     .where(
+        sessions.c.id.in_(bindparam("p_ids", expanding=True)),
         sessions.c.status == int(SessionStatus.ACTIVE),
-        bindparam("p_before") > _LAST_ACTIVITY,
     )
     .values(
         status=int(SessionStatus.ENDED),
@@ -44,10 +53,19 @@ _PRUNE = {
 _GET_STATE = select(maintenance_state.c.value).where(maintenance_state.c.key == bindparam("p_key"))
 
 
-def close_stale_sessions(connection: Connection, last_activity_before_ms: int) -> int:
-    """End active sessions idle since before the bound, at their last activity."""
-    result = connection.execute(_CLOSE_STALE, {"p_before": last_activity_before_ms})
-    return int(result.rowcount)
+def close_stale_sessions(
+    connection: Connection, statements: RollupStatements, last_activity_before_ms: int
+) -> int:
+    """End active sessions idle since before the bound, at their last activity, and record
+    them in the ledger like any finalized session."""
+    ids = [int(i) for i in connection.scalars(_STALE, {"p_before": last_activity_before_ms})]
+    if not ids:
+        return 0
+    connection.execute(_CLOSE, {"p_ids": ids})
+    for session_id in ids:
+        rollups.session_ended(connection, statements, session_id)
+    rollups.recompute_dirty(connection)
+    return len(ids)
 
 
 def _delete(connection: Connection, kind: str, before: int) -> int:
@@ -56,9 +74,7 @@ def _delete(connection: Connection, kind: str, before: int) -> int:
 
 def prune(connection: Connection, cutoffs: PruneCutoffs) -> dict[str, int]:
     """Delete what ``cutoffs`` bound (see ``ImmersionTrackingStore.prune``); rows per kind."""
-    deleted = dict.fromkeys(
-        ("events", "telemetry", "sessions", "daily_rollups", "monthly_rollups"), 0
-    )
+    deleted = dict.fromkeys(("events", "telemetry", "sessions"), 0)
     if cutoffs.sessions_before_ms is not None:
         before = cutoffs.sessions_before_ms
         deleted["telemetry"] += _delete(connection, "session_telemetry", before)
@@ -68,7 +84,7 @@ def prune(connection: Connection, cutoffs: PruneCutoffs) -> dict[str, int]:
         deleted["telemetry"] += _delete(connection, "telemetry", cutoffs.telemetry_before_ms)
     if cutoffs.events_before_ms is not None:
         deleted["events"] += _delete(connection, "events", cutoffs.events_before_ms)
-    # Rollup tables arrive with revision 0002 (issue 4); until then there is nothing to prune.
+    deleted.update(rollups.prune(connection, cutoffs))
     return deleted
 
 

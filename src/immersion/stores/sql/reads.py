@@ -1,9 +1,10 @@
-"""The analytics reads in SQLAlchemy Core, identical on every SQL engine.
+"""The session and video reads in SQLAlchemy Core, identical on every SQL engine.
+
+(The analytics reads, ``video_stats`` and ``overview`` among them, are the shared ones of
+``immersion.stores.analytics_reads`` over ``sql.analytics``.)
 
 Orderings are total (every ``ORDER BY`` ends in a unique key) so all engines and the
-in-memory reference return the same rows in the same order. ``NULLS LAST`` is written as a
-``CASE`` because MySQL has no such clause. Sums come back as ``Decimal`` on PostgreSQL and
-MySQL, so every aggregate passes through ``int``. Counters are read from the session rows
+in-memory reference return the same rows in the same order. Counters are read from the session rows
 (final, or live from the newest sample): reads never sum or search samples.
 
 Each statement is built once at import, so SQLAlchemy compiles it once per dialect.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, case, func, select
+from sqlalchemy import Connection, Row, bindparam, select
 
 from ...domain import (
     COUNTER_NAMES,
@@ -29,27 +30,16 @@ from ...domain import (
     VideoMetadata,
     day_from_number,
 )
-from ...results import Overview, SessionSummary, VideoStats
+from ...results import SessionSummary
 from .schema import events, sessions, telemetry, videos
 
 __all__ = [
     "get_session",
     "get_video",
-    "overview",
     "session_events",
     "session_summaries",
     "session_timeline",
-    "video_stats",
 ]
-
-_TOTALS = (
-    "total_watched_ms",
-    "active_watched_ms",
-    "lines_seen",
-    "words_seen",
-    "tokens_seen",
-    "cards_mined",
-)
 
 _SESSION_COLUMNS = [c for c in sessions.c if c.name not in {"id", "video_id"}]
 
@@ -86,48 +76,10 @@ _EVENTS = (
 )
 _EVENTS_OF_TYPES = _EVENTS.where(events.c.event_type.in_(bindparam("p_types", expanding=True)))
 
-# A session was last watched when it ended, else at its newest sample, else at its start.
-_LAST_WATCHED = func.max(
-    func.coalesce(sessions.c.ended_at_ms, sessions.c.last_sample_ms, sessions.c.started_at_ms)
-)
-_VIDEO_STATS = (
-    select(
-        videos.c.video_key,
-        videos.c.title,
-        videos.c.duration_ms,
-        func.count(sessions.c.id).label("sessions"),
-        *(func.coalesce(func.sum(sessions.c[name]), 0).label(name) for name in _TOTALS),
-        _LAST_WATCHED.label("last_watched_ms"),
-    )
-    .join_from(videos, sessions, sessions.c.video_id == videos.c.id, isouter=True)
-    .group_by(videos.c.id, videos.c.video_key, videos.c.title, videos.c.duration_ms)
-    .order_by(
-        case((_LAST_WATCHED.is_(None), 1), else_=0),
-        _LAST_WATCHED.desc(),
-        videos.c.video_key,
-    )
-)
-_VIDEO_STATS_ONE = _VIDEO_STATS.where(videos.c.video_key == bindparam("p_key"))
-
-_OVERVIEW = select(
-    func.count(sessions.c.id).label("total_sessions"),
-    func.coalesce(
-        func.sum(case((sessions.c.status == int(SessionStatus.ACTIVE), 1), else_=0)), 0
-    ).label("active_sessions"),
-    select(func.count(videos.c.id)).scalar_subquery().label("total_videos"),
-    *(func.coalesce(func.sum(sessions.c[name]), 0).label(name) for name in _TOTALS),
-    func.min(sessions.c.started_at_ms).label("first_started_ms"),
-    func.max(sessions.c.started_at_ms).label("last_started_ms"),
-)
-
 
 def _counters(row: Row[Any]) -> SessionCounters:
     mapping = row._mapping
     return SessionCounters(**{name: int(mapping[name]) for name in COUNTER_NAMES})
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value is None else int(value)
 
 
 def get_video(connection: Connection, video_key: str) -> Video | None:
@@ -229,33 +181,3 @@ def session_events(
         )
         for row in rows
     ]
-
-
-def video_stats(connection: Connection, video_key: str | None) -> list[VideoStats]:
-    if video_key is None:
-        rows = connection.execute(_VIDEO_STATS)
-    else:
-        rows = connection.execute(_VIDEO_STATS_ONE, {"p_key": video_key})
-    return [
-        VideoStats(
-            video_key=row.video_key,
-            title=row.title,
-            duration_ms=row.duration_ms,
-            sessions=int(row.sessions),
-            **{name: int(row._mapping[name]) for name in _TOTALS},
-            last_watched_ms=_optional_int(row.last_watched_ms),
-        )
-        for row in rows
-    ]
-
-
-def overview(connection: Connection) -> Overview:
-    row = connection.execute(_OVERVIEW).one()
-    return Overview(
-        total_sessions=int(row.total_sessions),
-        active_sessions=int(row.active_sessions),
-        total_videos=int(row.total_videos),
-        **{name: int(row._mapping[name]) for name in _TOTALS},
-        first_started_ms=_optional_int(row.first_started_ms),
-        last_started_ms=_optional_int(row.last_started_ms),
-    )

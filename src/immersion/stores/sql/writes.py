@@ -10,6 +10,10 @@ session's status (only a finalize does, and a finalize ends the run).
 Video keys and session UUIDs resolve to integer ids through caches that hold committed ids
 only; ids learnt inside a transaction are handed back by ``apply`` and cached by
 ``remember`` after the commit, so a rolled-back batch cannot leave a dangling id behind.
+
+A finalize also records the session's final counters in the ledger and lifetime totals
+(``rollups.session_ended``); the rollup groups it touched are recomputed at the end of the
+batch, in the same transaction.
 """
 
 from __future__ import annotations
@@ -49,8 +53,10 @@ from ...writes import (
     UpsertVideo,
     Write,
 )
+from . import rollups
 from .bulk import DriverBatch
 from .hooks import StatementHooks
+from .rollups import RollupStatements
 from .schema import events, sessions, telemetry, videos
 
 __all__ = ["BatchWriter", "Learnt"]
@@ -162,6 +168,7 @@ class _Statements:
         self.session_ids = select(sessions.c.session_uuid, sessions.c.id).where(
             sessions.c.session_uuid.in_(bindparam("p_uuids", expanding=True))
         )
+        self.rollups = RollupStatements(hooks)
 
 
 class _Batch:
@@ -172,6 +179,7 @@ class _Batch:
         self.connection = connection
         self.statements = writer.statements
         self.learnt = Learnt()
+        self.finalized = False  # whether rollup groups need a recompute at the end
 
     def execute(self, statement: Executable, params: Any) -> None:
         self.connection.execute(statement, params)
@@ -272,6 +280,9 @@ class BatchWriter:
                 _apply_one(batch, index, write)
         if samples or events_run:
             _write_run(batch, samples, events_run)
+        if batch.finalized:
+            # Rollup reads are fresh after every batch: recompute the groups it touched.
+            rollups.recompute_dirty(connection)
         return batch.learnt
 
 
@@ -304,6 +315,8 @@ def _apply_one(batch: _Batch, index: int, write: Write) -> None:
                 p_last=write.last_sample_ms,
             )
             batch.execute(statements.finalize, params)
+            rollups.session_ended(batch.connection, statements.rollups, session_id)
+            batch.finalized = True
         case _:  # pragma: no cover - samples and events are written in runs
             raise AssertionError(f"unexpected write {type(write).__name__}")
 

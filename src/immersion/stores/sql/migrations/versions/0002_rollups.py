@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
+from sqlalchemy.ext.compiler import compiles
 
 revision = "0002"
 down_revision: str | None = "0001"
@@ -47,13 +48,31 @@ def _id() -> sa.types.TypeEngine[int]:
     return sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+class _CodePointVarchar(mysql.VARCHAR):
+    """utf8mb4 ``VARCHAR`` in the server's binary NO PAD collation (as 0001's keys)."""
+
+
+@compiles(_CodePointVarchar, "mysql")
+@compiles(_CodePointVarchar, "mariadb")
+def _compile_key(type_: _CodePointVarchar, compiler: Any, **kw: Any) -> str:
+    dialect = compiler.dialect
+    version = dialect.server_version_info
+    if getattr(dialect, "is_mariadb", False):
+        exact = version is None or version >= (10, 2)
+        collation = "utf8mb4_nopad_bin" if exact else "utf8mb4_bin"
+    elif version is not None and version >= (8, 0, 17):
+        collation = "utf8mb4_0900_bin"
+    else:
+        collation = "utf8mb4_bin"
+    varchar = mysql.VARCHAR(type_.length, charset="utf8mb4", collation=collation)
+    return str(compiler.process(varchar, **kw))
+
+
 def _key(length: int) -> sa.types.TypeEngine[str]:
     return (
         sa.String(length)
         .with_variant(sa.String(length, collation="C"), "postgresql")
-        .with_variant(
-            mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
-        )
+        .with_variant(_CodePointVarchar(length), "mysql", "mariadb")
     )
 
 

@@ -1,0 +1,1 @@
+"""Benchmark harness (issue 5): see ``python -m benchmarks --help``."""

@@ -1,0 +1,1 @@
+"""Tests of the server stores (PostgreSQL, MySQL/MariaDB) beyond the shared contract suite."""
