@@ -106,6 +106,8 @@ def _machine() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "memory_gb": round(memory_bytes / 2**30, 1) if memory_bytes else None,
         "python": platform.python_version(),
+        # a busy machine inflates every tail: the full runs want this near zero
+        "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
 
 

@@ -54,8 +54,13 @@ def _status_of(result: dict[str, Any]) -> dict[str, str]:
 def _backend_section(result: dict[str, Any]) -> list[str]:
     status = _status_of(result)
     lines = [f"### {result['backend']}: {result['events']:,} events ({result['date'][:10]})", ""]
-    if result.get("server_version"):
-        lines += [f"Server: {result['server_version']}", ""]
+    machine = result["machine"]
+    lines.append(
+        f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, "
+        f"Python {machine['python']}, load average {machine.get('load_average_1m')} at the start"
+        + (f"; server: {result['server_version']}" if result.get("server_version") else "")
+    )
+    lines += [f"Command: `{result['command']}`", ""]
     load = result.get("load")
     if load:
         lines.append(

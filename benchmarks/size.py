@@ -1,7 +1,8 @@
 """Bytes on disk per event.
 
-- SQLite: the database file (plus its ``-wal`` file, if any), split per table and index with
-  the ``dbstat`` virtual table when the library has it.
+- SQLite: the database file after a ``wal_checkpoint(TRUNCATE)`` (the write-ahead log of the
+  compaction would otherwise add up to ``journal_size_limit`` bytes), split per table (its
+  indexes included) with the ``dbstat`` virtual table when the library has it.
 - PostgreSQL: ``pg_total_relation_size`` (heap, indexes and TOAST) of every table of the
   store's schema.
 - MariaDB/MySQL: ``data_length + index_length`` of every table of the store's database in
@@ -38,6 +39,8 @@ def measure_size(backend: Backend, events: int) -> dict[str, Any] | None:
     if backend.kind == "memory":
         return None
     if backend.kind == "sqlite":
+        with closing(backend.raw_connection()) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         by_table = _sqlite_tables(backend)
         assert backend.path is not None
         files = [backend.path, backend.path.with_name(backend.path.name + "-wal")]

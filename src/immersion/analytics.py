@@ -42,7 +42,6 @@ __all__ = [
     "minutes",
     "range_start",
     "ratio",
-    "running_totals",
     "streak_from_days",
     "zero_filled_days",
 ]
@@ -372,27 +371,6 @@ def bucket_key(day: dt.date, group_by: str) -> str:
     return day.isoformat() if group_by == "day" else day.isoformat()[:7]
 
 
-def running_totals(buckets: Sequence[ActivityBucket]) -> list[ActivityBucket]:
-    """Cumulative sums over ``buckets`` in order (minutes re-rounded at each step)."""
-    out: list[ActivityBucket] = []
-    sessions = lines = words = tokens = cards = lookups = 0
-    active = 0.0
-    for bucket in buckets:
-        sessions += bucket.sessions
-        active += bucket.active_min
-        lines += bucket.lines_seen
-        words += bucket.words_seen
-        tokens += bucket.tokens_seen
-        cards += bucket.cards_mined
-        lookups += bucket.dictionary_lookups
-        out.append(
-            ActivityBucket(
-                bucket.key, sessions, round(active, 3), lines, words, tokens, cards, lookups
-            )
-        )
-    return out
-
-
 def check_range(range_name: str, group_by: str) -> None:
     """``ValueError`` naming the valid values for an unknown range or grouping."""
     if range_name not in RANGES:
@@ -422,6 +400,7 @@ def cumulative_buckets(
     out: list[ActivityBucket] = []
     running = PeriodTotals()
     for key in keys:
-        running = running.plus(totals.get(key, PeriodTotals()))
+        if key in totals:  # most buckets of a long range are empty: nothing to add
+            running = running.plus(totals[key])
         out.append(activity_bucket(key, running))
     return out

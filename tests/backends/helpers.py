@@ -1,23 +1,6 @@
-"""Building server stores in the backend tests."""
+"""Small helpers of the backend tests."""
 
 from __future__ import annotations
-
-from typing import Any
-
-import sqlalchemy as sa
-
-from immersion.stores.sql.base import SqlStore
-
-
-def server_store(kind: str, url: str | sa.URL, **options: Any) -> SqlStore:
-    """A ``PostgresqlStore`` or ``MysqlStore`` on ``url`` (schema not created)."""
-    if kind == "postgresql":
-        from immersion.stores.postgresql import PostgresqlStore
-
-        return PostgresqlStore(url, **options)
-    from immersion.stores.mysql import MysqlStore
-
-    return MysqlStore(url, **options)
 
 
 def exception_chain(exc: BaseException) -> list[BaseException]:

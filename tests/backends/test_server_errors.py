@@ -17,8 +17,9 @@ import immersion
 from immersion.errors import StoreUnavailableError, TransientStoreError
 from immersion.stores.sql.errors import translate_errors
 from tests.support.servers import admin_engine, scratch_database, server_url
+from tests.support.stores import server_store
 
-from .helpers import exception_chain, server_store
+from .helpers import exception_chain
 
 SECRET = "Pa55-w0rd-never-shown"
 PROVIDERS = ["postgresql", "mysql"]

@@ -16,8 +16,7 @@ from immersion.errors import PermanentStoreError, SchemaTooNewError
 from immersion.results import SchemaStatus
 from immersion.stores.sql import migrate, schema
 from tests.contract.builders import EP1, T0, make_video, open_session, start
-
-from .helpers import server_store
+from tests.support.stores import server_store
 
 HEAD = migrate.head_revision()
 PROCESSES = 4

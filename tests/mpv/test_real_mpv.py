@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 import threading
 import time
@@ -179,6 +180,7 @@ def test_a_pause_sent_over_ipc_is_counted_with_its_duration(media: Media, db: Pa
     try:
         started = time.monotonic()
         with launched_mpv(str(media.episode), HEADLESS) as mpv:
+            assert stat.S_IMODE(mpv.socket_path.parent.stat().st_mode) == 0o700  # private
             pauser = threading.Thread(target=_pause_once, args=(mpv.socket_path, mpv.alive, paused))
             pauser.start()
             recording = record_mpv(tracker, mpv.socket_path, alive=mpv.alive)
@@ -198,15 +200,15 @@ def test_a_pause_sent_over_ipc_is_counted_with_its_duration(media: Media, db: Pa
 def _children_named(name: str) -> list[int]:
     """Live child processes of ours called ``name`` (from /proc; zombies excluded)."""
     found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
         try:
-            text = stat.read_text()
+            text = stat_file.read_text()
         except OSError:  # exited meanwhile
             continue
         comm = text[text.index("(") + 1 : text.rindex(")")]
         state, ppid = text[text.rindex(")") + 2 :].split()[:2]
         if comm == name and int(ppid) == os.getpid() and state != "Z":
-            found.append(int(stat.parent.name))
+            found.append(int(stat_file.parent.name))
     return found
 
 

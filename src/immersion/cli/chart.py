@@ -45,7 +45,7 @@ def print_bars(
     label_width = max(len(label) for label, _ in rows)
     values = [format_value(value) for _, value in rows]
     value_width = max(len(text) for text in values)
-    cells = max(MIN_BAR_CELLS, console.width - label_width - value_width - 3)
+    cells = max(MIN_BAR_CELLS, console.width - label_width - value_width - 2)
     largest = max(value for _, value in rows)
     for (label, value), text in zip(rows, values, strict=True):
         drawn = bar(value, largest, cells, unicode=terminal)

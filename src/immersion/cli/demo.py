@@ -6,6 +6,7 @@ the tracker, its worker and the store run exactly as they do for a learner.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from ..composition import open_tracker
 from ..config import default_data_dir
 from ..testing import ManualClock
 from ..tracker import Tracker
+from .command import LearnerCommand
 from .options import open_store, resolve_config, store_options
 from .render import console, print_overview, print_sessions
 
@@ -68,9 +70,15 @@ def _watch(tracker: Tracker, clock: ManualClock, rng: random.Random, show: _Show
     pause_at = position + rng.uniform(60, length / 2)
     seek_at = position + rng.uniform(length / 2, length)
     line_index = 0
+    ticks = 0
     while position < start + length:
         clock.advance(1000)
         position += 1.0
+        ticks += 1
+        if ticks % 60 == 0:
+            # In real time the worker keeps up easily; simulated minutes take microseconds,
+            # so wait for it once a minute instead of overflowing the queue.
+            tracker.flush(timeout_s=30)
         tracker.record_playback_position(position)
         if position >= next_line:
             text = _LINES[line_index % len(_LINES)]
@@ -88,9 +96,11 @@ def _watch(tracker: Tracker, clock: ManualClock, rng: random.Random, show: _Show
             clock.advance(rng.randrange(5_000, 30_000))
             tracker.record_pause_state(False)
             tracker.record_playback_position(position)
+            pause_at = math.inf  # once: a replay after the seek passes this point again
         if seek_at <= position < seek_at + 1:
             position -= 10.0  # replay a line the learner missed
             tracker.record_playback_position(position)
+            seek_at = math.inf  # once, or the replay would reach it and seek back forever
     tracker.handle_media_change(None)
 
 
@@ -109,7 +119,7 @@ def simulate_history(tracker: Tracker, clock: ManualClock, *, days: int = 4, see
     return sessions
 
 
-@click.command()
+@click.command(cls=LearnerCommand)
 @store_options
 @click.option("--days", default=4, show_default=True, type=click.IntRange(1, 60))
 @click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same history.")

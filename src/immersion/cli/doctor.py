@@ -140,12 +140,12 @@ def _examine(config: TrackerConfig, config_file: str | None) -> DoctorReport:
         # Connecting would create an empty database; the first recording does that.
         missing = f"{config.storage.sqlite_path()} does not exist yet (created on first use)"
         return replace(report, connection=ConnectionCheck(ok=None, ms=None, error=missing))
-    started = time.perf_counter()
     try:
-        store = create_store(config)
+        store = create_store(config)  # imports the driver: not part of the timing
     except ImmersionError as exc:
-        return replace(report, connection=_failed(exc, started, secrets))
+        return replace(report, connection=_failed(exc, None, secrets))
     try:
+        started = time.perf_counter()
         try:
             status = store.schema_status()
         except ImmersionError as exc:
@@ -173,9 +173,10 @@ def _examine(config: TrackerConfig, config_file: str | None) -> DoctorReport:
         store.close()
 
 
-def _failed(exc: Exception, started: float, secrets: list[str]) -> ConnectionCheck:
+def _failed(exc: Exception, started: float | None, secrets: list[str]) -> ConnectionCheck:
+    """A failed check with its reason on one line, secrets scrubbed."""
     reason = redact(" ".join(str(exc).split()) or type(exc).__name__, secrets)
-    elapsed = round((time.perf_counter() - started) * 1000, 1)
+    elapsed = None if started is None else round((time.perf_counter() - started) * 1000, 1)
     return ConnectionCheck(ok=False, ms=elapsed, error=reason)
 
 

@@ -3,6 +3,7 @@ video by video."""
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import zoneinfo
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from .render import (
     console,
     format_count,
     format_duration,
-    format_time,
+    format_start,
     new_table,
     print_sessions,
 )
@@ -102,24 +103,23 @@ def _print_videos(rows: list[VideoStats], zone: zoneinfo.ZoneInfo | None) -> Non
     if not rows:
         console().print("No videos recorded yet.")
         return
-    table = new_table("Videos")
-    table.add_column("title", overflow="fold", max_width=32)
-    table.add_column("key", overflow="fold", max_width=28, style="dim")
-    table.add_column("sessions", justify="right")
-    table.add_column("active", justify="right")
-    table.add_column("words", justify="right")
-    table.add_column("cards", justify="right")
-    table.add_column("days", justify="right")
-    table.add_column("last watched")
+    this_year = dt.datetime.now(tz=zone).year
+    table = new_table("Videos (title, then the key --video takes)")
+    table.add_column("video", overflow="fold", ratio=1, min_width=16)
+    for name in ("sessions", "active", "words", "cards"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("last watched", no_wrap=True)
     for row in rows:
+        # The learner's data: Text, never interpreted as markup.
+        video = Text(row.title)
+        video.append(f"\n{row.video_key}", style="dim")
+        last = row.last_watched_ms
         table.add_row(
-            Text(row.title),  # the learner's data: never interpreted as markup
-            Text(row.video_key),
+            video,
             format_count(row.sessions),
             format_duration(row.active_watched_ms),
             format_count(row.words_seen),
             format_count(row.cards_mined),
-            format_count(row.active_days),
-            format_time(row.last_watched_ms, zone),
+            format_start(last, zone, this_year) if last is not None else "never",
         )
     console().print(table)

@@ -27,6 +27,7 @@ __all__ = [
     "format_minutes",
     "format_percent",
     "format_rate",
+    "format_start",
     "format_time",
     "new_table",
     "print_overview",
@@ -70,8 +71,9 @@ def format_duration(ms: int) -> str:
 
 
 def format_minutes(minutes: float) -> str:
-    """Minutes as read from analytics results (floats), shown like ``format_duration``."""
-    return format_duration(round(minutes * 60_000))
+    """Minutes as read from analytics results (floats), shown like ``format_duration``
+    (nothing at all is ``0 min``)."""
+    return "0 min" if minutes <= 0 else format_duration(round(minutes * 60_000))
 
 
 def format_count(value: int) -> str:
@@ -95,6 +97,12 @@ def format_time(epoch_ms: int | None, zone: zoneinfo.ZoneInfo | None = None) -> 
     return instant.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
+def format_start(epoch_ms: int, zone: zoneinfo.ZoneInfo | None, this_year: int) -> str:
+    """A session start, short: ``Nov 29 21:05`` this year, ``2025-11-29`` before."""
+    local = dt.datetime.fromtimestamp(epoch_ms / 1000, tz=dt.UTC).astimezone(zone)
+    return local.strftime("%b %d %H:%M") if local.year == this_year else local.strftime("%Y-%m-%d")
+
+
 def print_overview(overview: Overview) -> None:
     table = new_table("Overview", show_header=False)
     table.add_column("what", style="bold")
@@ -115,30 +123,27 @@ def print_sessions(
     title: str = "Latest sessions",
     zone: zoneinfo.ZoneInfo | None = None,
 ) -> None:
+    """Sessions in as few columns as leave a readable title in 80 characters (``--json``
+    has every counter)."""
     if not summaries:
         console().print("No sessions recorded yet.")
         return
+    this_year = dt.datetime.now(tz=zone).year
     table = new_table(title)
-    table.add_column("started")
-    table.add_column("title", overflow="fold", max_width=40)
-    table.add_column("active", justify="right")
-    table.add_column("lines", justify="right")
-    table.add_column("words", justify="right")
-    table.add_column("cards", justify="right")
-    table.add_column("lookups", justify="right")
-    table.add_column("status")
+    table.add_column("started", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=1, min_width=12)
+    for header in ("active", "words", "cards", "known"):  # known: the lookup hit rate
+        table.add_column(header, justify="right", no_wrap=True)
     for row in summaries:
-        hit_rate = (
-            f" ({row.lookup_hits * 100 // row.lookup_count}% known)" if row.lookup_count else ""
-        )
+        name = Text(row.title)  # the learner's data: never interpreted as markup
+        if row.active:
+            name.append(" (watching)", style="green")
         table.add_row(
-            format_time(row.started_at_ms, zone),
-            Text(row.title),  # the learner's data: never interpreted as markup
+            format_start(row.started_at_ms, zone, this_year),
+            name,
             format_duration(row.active_watched_ms),
-            str(row.lines_seen),
-            str(row.words_seen),
-            str(row.cards_mined),
-            f"{row.lookup_count}{hit_rate}",
-            "[green]active[/green]" if row.active else "ended",
+            format_count(row.words_seen),
+            format_count(row.cards_mined),
+            format_percent(row.lookup_hits / row.lookup_count if row.lookup_count else None),
         )
     console().print(table)

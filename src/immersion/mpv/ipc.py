@@ -240,15 +240,14 @@ class MpvIpcClient:
         return self._closed.wait(timeout_s)
 
     def close(self, timeout_s: float = 2.0) -> None:
-        """Close the connection and wait for the reader (and ``on_close``) to finish."""
+        """Close the connection and wait (up to ``timeout_s``) for the reader and
+        ``on_close`` to finish."""
         with self._lock:
             self._closing = True
         with contextlib.suppress(OSError):
             self._sock.shutdown(socket.SHUT_RDWR)  # wakes the reader out of recv()
-        if threading.current_thread() is not self._reader:
-            self._reader.join(timeout_s)
-        if not self._reader.is_alive():
-            self._sock.close()  # only now: a closed fd number could be reused under recv()
+        if threading.current_thread() is not self._reader:  # (from a callback: cannot join)
+            self._reader.join(timeout_s)  # the reader closes the socket on its way out
 
     def stats(self) -> IpcStats:
         with self._lock:
@@ -295,6 +294,10 @@ class MpvIpcClient:
             self._log.error(f"mpv IPC reader failed: {type(exc).__name__}: {exc}")
         finally:
             self._finish()
+            # Closed here, after the last recv(), never under it (its fd could be reused);
+            # under the send lock, so no send is half-way through.
+            with self._send_lock, contextlib.suppress(OSError):
+                self._sock.close()
 
     def _read_lines(self) -> None:
         partial = bytearray()

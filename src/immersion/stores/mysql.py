@@ -62,7 +62,7 @@ _HOLDS_SCHEMA_LOCK = "immersion_schema_lock"
 _LOCK_NAME = "CONCAT('immersion-schema:', LEFT(SHA2(DATABASE(), 256), 40))"
 
 _CAPABILITIES = StoreCapabilities(
-    rollups=False,  # issue 4
+    rollups=True,
     retention=True,
     compaction=True,
     durable=True,
@@ -84,10 +84,12 @@ class MysqlStore(SqlStore):
         pre_ping: bool = True,
         connect_args: Mapping[str, Any] | None = None,
         read_only: bool = False,
+        timezone: str | None = None,
     ) -> None:
         """``url``: ``mysql+pymysql://user:password@host:port/database`` (``mysql://`` and
         ``mariadb://`` mean the same); ``connect_args`` go to ``pymysql.connect`` as given
-        (``ssl_ca``, ...)."""
+        (``ssl_ca``, ...); ``timezone``: the IANA zone the analytics reads take ``today`` in
+        (``None``: the system's)."""
         target = _pymysql_url(url)
         arguments: dict[str, Any] = {
             "connect_timeout": connect_timeout_s,
@@ -111,6 +113,7 @@ class MysqlStore(SqlStore):
             database=shown.render_as_string(hide_password=True),
             read_only=read_only,
             secrets=[target.password] if target.password else [],
+            timezone=timezone,
         )
 
     # ----------------------------------------------------------------- dialect hooks
@@ -263,4 +266,5 @@ def from_config(config: TrackerConfig) -> MysqlStore:
         pre_ping=storage.pre_ping,
         connect_args={"ssl_ca": _ca_file(storage.ssl_ca)} if storage.ssl_ca is not None else None,
         read_only=read_only,
+        timezone=config.timezone,
     )

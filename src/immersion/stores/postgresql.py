@@ -51,7 +51,7 @@ SCHEMA_LOCK_TIMEOUT_S = 60
 _ADVISORY_CLASS = 0x696D6D73
 
 _CAPABILITIES = StoreCapabilities(
-    rollups=False,  # issue 4
+    rollups=True,
     retention=True,
     compaction=True,
     durable=True,
@@ -74,10 +74,12 @@ class PostgresqlStore(SqlStore):
         pre_ping: bool = True,
         connect_args: Mapping[str, Any] | None = None,
         read_only: bool = False,
+        timezone: str | None = None,
     ) -> None:
         """``url``: ``postgresql+psycopg://user:password@host:port/database`` (``postgresql://``
         means the same); ``connect_args`` go to ``psycopg.connect`` as given (``sslmode``,
-        ``sslrootcert``, ...)."""
+        ``sslrootcert``, ...); ``timezone``: the IANA zone the analytics reads take ``today``
+        in (``None``: the system's)."""
         target = _psycopg_url(url)
         arguments: dict[str, Any] = {
             # libpq takes whole seconds and treats anything below 2 as 2
@@ -100,6 +102,7 @@ class PostgresqlStore(SqlStore):
             database=shown.render_as_string(hide_password=True),
             read_only=read_only,
             secrets=[target.password] if target.password else [],
+            timezone=timezone,
         )
 
     # ----------------------------------------------------------------- dialect hooks
@@ -245,4 +248,5 @@ def from_config(config: TrackerConfig) -> PostgresqlStore:
         pre_ping=storage.pre_ping,
         connect_args={name: value for name, value in tls.items() if value is not None},
         read_only=read_only,
+        timezone=config.timezone,
     )

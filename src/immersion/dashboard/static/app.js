@@ -169,7 +169,7 @@
   async function libraryPage() {
     const lib = await load("/api/library");
     $("library-table").replaceChildren(C.table([
-      { label: "Video", cell: (v) => v.title },
+      { label: "Video", cell: (v) => h("span", { title: v.video_key }, v.title) },
       { label: "Sessions", num: true, cell: (v) => C.fmtInt(v.sessions) },
       { label: "Active", num: true, cell: (v) => C.fmtMs(v.active_watched_ms) },
       { label: "Lines", num: true, cell: (v) => C.fmtInt(v.lines_seen) },

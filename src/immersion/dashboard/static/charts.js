@@ -113,24 +113,37 @@
     return (u, min, max) => [min - half, max + half];
   }
 
-  function timeBars(container, keys, series, unit) {
-    const month = keys.length && keys[0].length === 7;
-    const half = month ? 15 * 86400 : 43200;
-    const valueOf = unit === "min" ? (u, v) => fmtMin(v) : (u, v) => fmtNum(v, 2);
-    return draw(container, {
-      scales: { x: { time: true, range: paddedRange(half) } },
-      axes: [{}, { values: (u, ticks) => ticks.map((t) => (unit === "min" ? fmtAxisMin(t) : t)),
-        size: 60 }],
-      series: [{ value: (u, t) => (t === null ? "–" : keyOf(t, month)) },
-        ...series.map((s, i) => ({
-          label: s.label, fill: s.color || PALETTE[i], stroke: s.color || PALETTE[i],
-          paths: bars(), points: { show: false }, value: s.value || valueOf,
-        }))],
-    }, [keys.map(daySeconds), ...series.map((s) => s.values)]);
+  /** Minutes are plotted as hours once the tallest bar reaches two hours (round ticks). */
+  function minuteUnit(values) {
+    const top = Math.max(0, ...values.filter((v) => v !== null));
+    return top >= 120 ? { per: 60, suffix: " h" } : { per: 1, suffix: " min" };
   }
 
-  function fmtAxisMin(t) {
-    return t >= 120 ? Math.round(t / 60) + " h" : t + " min";
+  /** A y axis from zero, in minutes or hours. */
+  function minuteAxis(unit) {
+    return { values: (u, ticks) => ticks.map((t) => t + unit.suffix), size: 64 };
+  }
+
+  const fromZero = { range: (u, min, max) => [0, max > 0 ? max * 1.08 : 1] };
+
+  /** Bars of minutes over day or month buckets; ``series``: [{label, values, color, value}]
+   *  where ``value`` formats the legend (default: the plotted minutes). */
+  function timeBars(container, keys, series) {
+    const month = keys.length && keys[0].length === 7;
+    const half = month ? 15 * 86400 : 43200;
+    const unit = minuteUnit(series.flatMap((s) => s.values));
+    return draw(container, {
+      scales: { x: { time: true, range: paddedRange(half) }, y: fromZero },
+      axes: [{}, minuteAxis(unit)],
+      series: [{ label: month ? "Month" : "Day",
+        value: (u, t) => (t === null ? "–" : keyOf(t, month)) },
+        ...series.map((s, i) => ({
+          label: s.label, fill: s.color || PALETTE[i], stroke: s.color || PALETTE[i],
+          paths: bars(), points: { show: false },
+          value: s.value || ((u, v) => (v === null ? "–" : fmtMin(v * unit.per))),
+        }))],
+    }, [keys.map(daySeconds),
+      ...series.map((s) => s.values.map((v) => (v ? v / unit.per : null)))]);
   }
 
   function keyOf(seconds, month) {
@@ -142,19 +155,21 @@
   /** Bars of one value per bucket, or an empty state when every value is zero. */
   function barChart(container, keys, label, values, emptyText) {
     if (!values.some((v) => v)) return empty(container, emptyText);
-    return timeBars(container, keys, [{ label, values }], "min");
+    return timeBars(container, keys, [{ label, values }]);
   }
 
   /** Minutes per day stacked by video: each series is drawn as the sum of itself and the
    *  series after it, first (tallest) first, so every band shows one video. */
   function stackedBars(container, keys, shows, emptyText) {
     if (!shows.some((s) => s.active_min.some((v) => v))) return empty(container, emptyText);
-    const stacks = shows.map((s, i) => keys.map((k, day) =>
-      shows.slice(i).reduce((sum, other) => sum + other.active_min[day], 0)));
+    // A video's band is empty (null) on days it was not watched, so it draws no outline.
+    const stacks = shows.map((s, i) => keys.map((k, day) => (s.active_min[day] ?
+      shows.slice(i).reduce((sum, other) => sum + other.active_min[day], 0) : null)));
     return timeBars(container, keys, shows.map((s, i) => ({
       label: s.title, values: stacks[i], color: PALETTE[i % PALETTE.length],
-      value: (u, v, si, idx) => (idx === null || idx === undefined ? "–" : fmtMin(s.active_min[idx])),
-    })), "min");
+      value: (u, v, si, idx) => (idx === null || idx === undefined ? "–" :
+        fmtMin(s.active_min[idx])),
+    })));
   }
 
   /** Lines over time buckets; ``series``: [{label, values, scale, digits}]. */
@@ -166,11 +181,11 @@
     const scales = [...new Set(series.map((s) => s.scale || "y"))];
     return draw(container, {
       scales: { x: { time: true } },
-      axes: [{}, ...scales.slice(0, 2).map((scale, i) => ({
+      axes: [{}, ...scales.slice(0, 2).map((scale, i) => Object.assign({
         scale, side: i === 0 ? 3 : 1, size: 60, grid: { show: i === 0 },
-        stroke: scales.length > 1 ? PALETTE[i] : undefined,
-      }))],
-      series: [{ value: (u, t) => (t === null ? "–" : keyOf(t, month)) },
+      }, scales.length > 1 ? { stroke: PALETTE[i] } : {}))],
+      series: [{ label: month ? "Month" : "Day",
+        value: (u, t) => (t === null ? "–" : keyOf(t, month)) },
         ...series.map((s, i) => ({
           label: s.label, scale: s.scale || "y", stroke: PALETTE[i], width: 2,
           spanGaps: false, points: { show: true, size: 5 },
@@ -182,14 +197,15 @@
   /** Bars over fixed categories (weekdays, hours). */
   function categoryBars(container, labels, values, emptyText) {
     if (!values.some((v) => v)) return empty(container, emptyText);
+    const unit = minuteUnit(values);
     return draw(container, {
-      scales: { x: { time: false, range: [-0.5, labels.length - 0.5] } },
+      scales: { x: { time: false, range: [-0.5, labels.length - 0.5] }, y: fromZero },
       axes: [{ values: (u, ticks) => ticks.map((t) => labels[t] ?? ""), space: 28,
-        incrs: [1, 2, 3, 6] }, { values: (u, ticks) => ticks.map(fmtAxisMin), size: 60 }],
-      series: [{ value: (u, t) => labels[t] ?? "–" },
+        incrs: [1, 2, 3, 6] }, minuteAxis(unit)],
+      series: [{ label: "When", value: (u, t) => labels[t] ?? "–" },
         { label: "active", fill: PALETTE[0], stroke: PALETTE[0], paths: bars(),
-          points: { show: false }, value: (u, v) => fmtMin(v) }],
-    }, [labels.map((l, i) => i), values]);
+          points: { show: false }, value: (u, v) => (v === null ? "–" : fmtMin(v * unit.per)) }],
+    }, [labels.map((l, i) => i), values.map((v) => (v ? v / unit.per : null))]);
   }
 
   /** Points in lanes over real time (session events); ``lanes``: [{label, times}]. */
@@ -199,7 +215,7 @@
     const index = new Map(times.map((t, i) => [t, i]));
     const data = [times.map((t) => t / 1000), ...lanes.map((lane, n) => {
       const ys = times.map(() => null);
-      for (const t of lane.times) ys[index.get(t)] = n + 1;
+      for (const t of lane.times) ys[index.get(t)] = lanes.length - n; // first lane on top
       return ys;
     })];
     return draw(container, {
@@ -207,8 +223,8 @@
       cursor: { sync: { key: "session" } },
       scales: { x: { time: true, range: () => range.map((ms) => ms / 1000) },
         y: { range: [0.5, lanes.length + 0.5] } },
-      axes: [{}, { values: (u, ticks) => ticks.map((t) => (lanes[t - 1] || {}).label || ""),
-        incrs: [1], size: 70 }],
+      axes: [{}, { values: (u, ticks) => ticks.map((t) => (lanes[lanes.length - t] || {}).label || ""),
+        incrs: [1], space: 12, size: 70 }],
       series: [{}, ...lanes.map((lane, i) => ({
         label: lane.label, stroke: PALETTE[i], fill: PALETTE[i], paths: () => null,
         points: { show: true, size: 9, fill: PALETTE[i] },
@@ -241,21 +257,27 @@
     return minutes < 60 ? 3 : 4;
   }
 
-  /** GitHub-style heat map: one column per week (Monday on top), one cell per day. */
+  /** GitHub-style heat map: one column per week (Monday on top), one cell per day, sized to
+   *  fill the container's width. */
   function calendar(container, days) {
     destroy(container);
-    const cell = 12, step = 14, left = 30, top = 16;
+    const left = 30, top = 16;
     const offset = (parseDay(days[0].day).getDay() + 6) % 7; // Monday = 0
     const weeks = Math.ceil((days.length + offset) / 7);
+    const step = Math.max(10, Math.min(22, Math.floor((container.clientWidth - left) / weeks)));
+    const cell = step - 2;
     const root = svg("svg", { width: left + weeks * step, height: top + 7 * step + 4,
       role: "img", "aria-label": "active minutes per day" });
     [["Mon", 0], ["Wed", 2], ["Fri", 4]].forEach(([label, row]) =>
-      root.append(svg("text", { x: 0, y: top + row * step + 10, class: "cal-label" }, label)));
+      root.append(svg("text", { x: 0, y: top + row * step + cell - 2, class: "cal-label" }, label)));
     let active = 0;
+    let labelledColumn = -3;
     days.forEach((entry, i) => {
       const column = Math.floor((i + offset) / 7), row = (i + offset) % 7;
       const date = parseDay(entry.day);
-      if (date.getDate() === 1 || i === 0) {
+      // A month's name over the week of its first day (not over a partial first week).
+      if (date.getDate() <= 7 && row === 0 && column - labelledColumn >= 3) {
+        labelledColumn = column;
         root.append(svg("text", { x: left + column * step, y: 10, class: "cal-label" },
           date.toLocaleString("en-US", { month: "short" })));
       }

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Table,
+    and_,
     bindparam,
     case,
     delete,
@@ -38,7 +39,7 @@ from ...analytics import LEDGER_COUNTERS, PeriodTotals
 from ...domain import SessionCounters, day_from_number, day_number
 from ...store import PruneCutoffs
 from ..ledger import DAY_KIND, MONTH_KIND, LedgerEntry, lifetime_change
-from .hooks import StatementHooks
+from .hooks import StatementHooks, UpdateBuilder
 from .schema import (
     activity_days,
     daily_rollups,
@@ -69,7 +70,7 @@ _ENTRY_COLUMNS = (
 
 def _adding(
     table: Table, summed: tuple[str, ...], lowest: tuple[str, ...], highest: tuple[str, ...]
-) -> Any:
+) -> UpdateBuilder:
     """The SET clause of an upsert that adds the incoming values to the stored ones, and
     keeps the lowest / highest of the ``lowest`` / ``highest`` columns (NULL: none yet).
     Written with ``CASE`` because SQLite has no ``LEAST``/``GREATEST``."""
@@ -154,16 +155,25 @@ _CLEAR_DIRTY = delete(rollup_dirty)
 
 
 def _recompute(kind: int, table: Table, period: str) -> tuple[Any, Any]:
-    """DELETE the dirty groups' rows of ``table``, then INSERT their ledger aggregates."""
+    """DELETE the dirty groups' rows of ``table``, then INSERT their ledger aggregates.
 
-    def dirty_for(target: Table) -> Any:
-        return exists().where(
+    The aggregate is driven from the (few) dirty marks into the ledger's indexes; a mark is
+    unique per group, so the join never counts a ledger row twice."""
+    clear = delete(table).where(
+        exists().where(
             rollup_dirty.c.period_kind == kind,
-            rollup_dirty.c.period == target.c[period],
-            rollup_dirty.c.video_id == target.c.video_id,
+            rollup_dirty.c.period == table.c[period],
+            rollup_dirty.c.video_id == table.c.video_id,
         )
-
-    clear = delete(table).where(dirty_for(table))
+    )
+    marked = rollup_dirty.join(
+        session_totals,
+        and_(
+            rollup_dirty.c.period_kind == kind,
+            session_totals.c.video_id == rollup_dirty.c.video_id,
+            session_totals.c[period] == rollup_dirty.c.period,
+        ),
+    )
     aggregate = (
         select(
             session_totals.c[period],
@@ -171,7 +181,7 @@ def _recompute(kind: int, table: Table, period: str) -> tuple[Any, Any]:
             func.count(),
             *(func.sum(session_totals.c[name]) for name in LEDGER_COUNTERS),
         )
-        .where(dirty_for(session_totals))
+        .select_from(marked)
         .group_by(session_totals.c[period], session_totals.c.video_id)
     )
     fill = insert(table).from_select([period, "video_id", *_SUMMED], aggregate)
