@@ -6,14 +6,18 @@ from __future__ import annotations
 import logging
 import threading
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from immersion.config import StorageConfig, TrackerConfig
 from immersion.errors import PermanentStoreError, SchemaTooNewError
+from immersion.localtime import local_today
 from immersion.results import SchemaStatus
+from immersion.stores.registry import create_store
 from immersion.stores.sql import migrate, schema
 from tests.contract.builders import EP1, T0, make_video, open_session, start
 from tests.support.stores import server_store
@@ -171,3 +175,19 @@ def test_read_only_reads_and_refuses_writes(server_kind: str, scratch_url: sa.UR
     finally:
         reader.close()
         writer.close()
+
+
+def test_the_configured_zone_reaches_the_store(server_kind: str, scratch_url: sa.URL) -> None:
+    """``timezone`` from the configuration decides the server store's ``today`` too."""
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # 25 hours apart
+        storage = StorageConfig(
+            provider=server_kind, url=scratch_url.render_as_string(hide_password=False)
+        )
+        store = create_store(TrackerConfig(storage=storage, timezone=zone))
+        try:
+            store.create_or_upgrade_schema()
+            before = local_today(ZoneInfo(zone))
+            [day] = store.streak_calendar(days=1)
+            assert day.day in {before, local_today(ZoneInfo(zone))}, zone
+        finally:
+            store.close()

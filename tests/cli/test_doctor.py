@@ -185,3 +185,13 @@ def test_doctor_counts_writes_waiting_in_the_outbox(demo_db: Path, tmp_path: Pat
     }
     with closing(sqlite3.connect(outbox_file)) as check:  # left as it was
         assert check.execute("SELECT COUNT(*) FROM outbox").fetchone() == (3,)
+
+
+def test_doctor_on_the_memory_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IMMERSION_STORAGE__PROVIDER", "memory")
+    document = _json()
+    assert document["connection"]["ok"] is True
+    assert document["store"] == "MemoryStore"
+    assert document["schema_up_to_date"] is True
+    assert document["size_bytes"] is None
+    assert document["last_maintenance_ms"] is None

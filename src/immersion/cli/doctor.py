@@ -96,11 +96,11 @@ def masked_config(config: TrackerConfig) -> dict[str, Any]:
 @store_options
 @json_option
 def doctor(config_path: Path | None, db: Path | None, as_json: bool) -> None:
-    """Check the setup: configuration in effect (secrets masked), store connection, schema
-    revision, outbox, last maintenance and compaction, database size.
+    """Check the setup and whether the store answers.
 
-    Only reads: never creates or upgrades anything. Exits with 1 when the store cannot be
-    reached.
+    Shows the configuration in effect (secrets masked), the store's connection, schema
+    revision, outbox, last maintenance and compaction, and database size. Only reads: never
+    creates or upgrades anything. Exits with 1 when the store cannot be reached.
     """
     config = resolve_config(config_path, db)
     if config_path is not None:
@@ -148,8 +148,10 @@ def _examine(config: TrackerConfig, config_file: str | None) -> DoctorReport:
         started = time.perf_counter()
         try:
             status = store.schema_status()
-        except ImmersionError as exc:
-            return replace(report, store=repr(store), connection=_failed(exc, started, secrets))
+        except Exception as exc:  # a plugin store may fail any way: report it, never crash
+            return replace(
+                report, store=_store_name(store), connection=_failed(exc, started, secrets)
+            )
         elapsed = round((time.perf_counter() - started) * 1000, 1)
         up_to_date = status.current_revision == status.head_revision
         zone = config.zone()
@@ -157,7 +159,7 @@ def _examine(config: TrackerConfig, config_file: str | None) -> DoctorReport:
         compaction_ms = _state_ms(store, LAST_COMPACTION_KEY, status)
         return replace(
             report,
-            store=repr(store),
+            store=_store_name(store),
             connection=ConnectionCheck(ok=True, ms=elapsed, error=None),
             schema=status,
             schema_up_to_date=up_to_date,
@@ -171,6 +173,12 @@ def _examine(config: TrackerConfig, config_file: str | None) -> DoctorReport:
         )
     finally:
         store.close()
+
+
+def _store_name(store: ImmersionTrackingStore) -> str:
+    """How the store names itself (SQL stores: their file or URL without password)."""
+    shown = repr(store)
+    return type(store).__name__ if " object at 0x" in shown else shown
 
 
 def _failed(exc: Exception, started: float | None, secrets: list[str]) -> ConnectionCheck:
@@ -193,7 +201,7 @@ def _state_ms(store: ImmersionTrackingStore, key: str, status: SchemaStatus) -> 
 def _size(store: ImmersionTrackingStore) -> int | None:
     try:
         return store.storage_size_bytes()
-    except ImmersionError:
+    except Exception:  # the size is a nicety: a store that cannot tell shows "unknown"
         return None
 
 

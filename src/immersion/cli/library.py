@@ -89,7 +89,10 @@ def sessions(
 @store_options
 @json_option
 def videos(config_path: Path | None, db: Path | None, as_json: bool) -> None:
-    """Every video with its lifetime totals, most recently watched first."""
+    """Every video with its lifetime totals, most recently watched first.
+
+    Each video's key (the second line of its row, or `video_key` in --json) is what
+    `immersion sessions --video KEY` takes."""
     config = resolve_config(config_path, db)
     with opened_store(config) as store:
         rows = store.video_stats()

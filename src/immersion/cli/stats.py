@@ -70,9 +70,11 @@ class _Stats:
 )
 @json_option
 def stats(config_path: Path | None, db: Path | None, limit: int, as_json: bool) -> None:
-    """Today, your streak, this week against last week, your shows and latest sessions.
+    """Today, your streak, this week, your shows and latest sessions.
 
-    Weeks are rolling: the last seven local days (today included) against the seven before.
+    Today's minutes and cards, the current and longest streak, this week against last week,
+    active time per show over the last 30 days and the latest sessions. Weeks are rolling:
+    the last seven local days (today included) against the seven before.
     """
     config = resolve_config(config_path, db)
     today = today_in(config)

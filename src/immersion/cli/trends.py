@@ -49,8 +49,10 @@ def trends(
     group_by: str,
     as_json: bool,
 ) -> None:
-    """Active watch time per day (or month) as a bar chart, with the range's totals and
-    ratios: words read per minute, cards mined per hour, lookup hit rate."""
+    """Active time per day or month as a bar chart, with totals and ratios.
+
+    The ratios are over the whole range: words read per minute, cards mined per hour and the
+    lookup hit rate."""
     config = resolve_config(config_path, db)
     today = today_in(config)
     with opened_store(config) as store:

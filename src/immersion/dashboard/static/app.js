@@ -1,7 +1,7 @@
 /* Immersion dashboard: pages, routing and data loading.
  *
  * Every number shown comes from the JSON API (docs/dashboard.md). In a report file the same
- * API responses are embedded in <script type="application/json" id="embedded-data">, keyed
+ * API responses are embedded as JSON in the script element #embedded-data, keyed
  * by the API path that produced them, and nothing is fetched.
  */
 (function () {
@@ -43,6 +43,7 @@
     const [ov, cal, daily, recent] = await Promise.all([load("/api/overview"),
       load("/api/calendar?days=365"), load("/api/daily?days=30"), load("/api/sessions?limit=8")]);
     const o = ov.overview;
+    if (!REPORT) $("stamp").textContent = "Today: " + ov.today + " · read-only";
     $("empty-store").hidden = o.total_sessions > 0;
     $("cards").replaceChildren(
       card("today_active_min", o.today_active_min, C.fmtMin(o.today_active_min), "watched today"),
@@ -140,8 +141,11 @@
       card("pause_count", c.pause_count, C.fmtInt(c.pause_count), "pauses"),
       card("seeks", c.seek_forward_count + c.seek_backward_count,
         C.fmtInt(c.seek_forward_count + c.seek_backward_count), "seeks"));
+    // Both charts span the whole session, so their time axes line up.
+    const end = Math.max(s.ended_at_ms || s.last_sample_ms || 0, s.started_at_ms + 1000);
+    const span = [s.started_at_ms, end];
     const times = d.timeline.map((p) => p.sample_ms);
-    C.timelineChart($("chart-timeline"), times, [
+    C.timelineChart($("chart-timeline"), times, span, [
       { label: "active", scale: "min", format: C.fmtMin,
         values: d.timeline.map((p) => p.counters.active_watched_ms / 60000) },
       { label: "words", scale: "n", format: C.fmtInt,
@@ -149,10 +153,9 @@
       { label: "cards", scale: "n", format: C.fmtInt,
         values: d.timeline.map((p) => p.counters.cards_mined) },
     ], "No telemetry kept for this session (samples are kept for 30 days).");
-    const end = s.ended_at_ms || s.last_sample_ms || s.started_at_ms;
     const lanes = LANES.map((lane) => ({ label: lane.label,
       times: d.events.filter((e) => lane.types.includes(e.event_type)).map((e) => e.ts_ms) }));
-    C.laneChart($("chart-events"), lanes, [s.started_at_ms, Math.max(end, s.started_at_ms + 1000)],
+    C.laneChart($("chart-events"), lanes, span,
       "No events kept for this session (events are kept for 7 days).");
   }
 
@@ -220,7 +223,6 @@
       $("trend-group").value = REPORT.group_by;
       for (const id of ["trend-range", "trend-group"]) $(id).disabled = true;
     } else {
-      $("stamp").textContent = "Live · local data";
       for (const id of ["trend-range", "trend-group"]) $(id).addEventListener("change", route);
     }
     window.addEventListener("hashchange", route);

@@ -208,7 +208,7 @@
     }, [labels.map((l, i) => i), values.map((v) => (v ? v / unit.per : null))]);
   }
 
-  /** Points in lanes over real time (session events); ``lanes``: [{label, times}]. */
+  /** Points in lanes over real time (session events); ``lanes``: [{label, times}] in ms. */
   function laneChart(container, lanes, range, emptyText) {
     if (!lanes.some((l) => l.times.length)) return empty(container, emptyText);
     const times = [...new Set(lanes.flatMap((l) => l.times))].sort((a, b) => a - b);
@@ -233,12 +233,12 @@
     }, data);
   }
 
-  /** Counters over real time (a session's telemetry samples). */
-  function timelineChart(container, times, series, emptyText) {
+  /** Counters over real time (a session's telemetry samples); ``range``: [from, to] in ms. */
+  function timelineChart(container, times, range, series, emptyText) {
     if (!times.length) return empty(container, emptyText);
     return draw(container, {
       cursor: { sync: { key: "session" } },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: () => range.map((ms) => ms / 1000) } },
       axes: [{}, { scale: "min", size: 60, stroke: PALETTE[0] },
         { scale: "n", side: 1, size: 60, grid: { show: false }, stroke: PALETTE[1] }],
       series: [{}, ...series.map((s, i) => ({
