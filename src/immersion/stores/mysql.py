@@ -67,6 +67,7 @@ _CAPABILITIES = StoreCapabilities(
     compaction=True,
     durable=True,
     concurrent_writers=True,
+    networked=True,
 )
 
 log = logging.getLogger("immersion.stores.mysql")

@@ -56,6 +56,7 @@ _CAPABILITIES = StoreCapabilities(
     compaction=True,
     durable=True,
     concurrent_writers=True,
+    networked=True,
 )
 
 log = logging.getLogger("immersion.stores.postgresql")
