@@ -17,7 +17,7 @@ video).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -30,6 +30,7 @@ from .analytics import (
     Trends,
 )
 from .domain import EventType, Session, TelemetrySample, TrackedEvent, Video
+from .records import Record, RecordKey, RecordKind
 from .results import (
     Overview,
     SchemaStatus,
@@ -199,6 +200,49 @@ class ImmersionTrackingStore(Protocol):
 
     def set_state(self, key: str, value: str) -> None:
         """Persist a maintenance value; survives a restart on durable stores."""
+        ...
+
+    # ----------------------------------------------------------------- bulk transfer
+    #
+    # The streaming, batched path of ``immersion migrate``, ``export`` and ``import``: every
+    # kind of stored data as portable records (``immersion.records``: public keys, never
+    # surrogate ids), read in a stable order and loaded idempotently.
+
+    def iter_records(
+        self, kind: RecordKind, *, after: RecordKey | None = None, batch_size: int = 5000
+    ) -> Iterator[list[Record]]:
+        """Every record of ``kind``, in ascending natural-key order, as lists of at most
+        ``batch_size`` (>= 1; ``ValueError`` otherwise) records, none of them empty.
+
+        ``after``: start strictly after this natural key (the last key of a batch already
+        handled: resuming). The kinds, their record types and keys are listed in
+        ``immersion.records``. Reads are consistent per batch, not across batches: rows
+        written meanwhile may or may not appear. Read-only (works on a read-only store).
+        ``ValueError`` for an unknown kind.
+        """
+        ...
+
+    def count_records(self, kind: RecordKind) -> int:
+        """How many records ``iter_records(kind)`` would yield now. Read-only."""
+        ...
+
+    def load_records(self, kind: RecordKind, records: Sequence[Record]) -> int:
+        """Insert ``records`` of ``kind`` in one transaction: all of them or none.
+
+        Insert-or-ignore by natural key: a record whose key is already stored (or appears
+        earlier in ``records``) is skipped, the stored row stays as it is. Returns how many
+        records were inserted. Records are stored exactly as given: loading a session does
+        not create ledger entries or rollups, loading samples does not move a session's live
+        counters, loading a ledger entry with ``lifetime_applied`` false leaves it for
+        ``update_rollups`` to add to the lifetime totals (which also recomputes its rollup
+        groups), and loading lifetime totals or rollups copies them as they are.
+
+        Raises ``StoreIntegrityError`` (nothing stored) when a record carries an invalid
+        value (``immersion.records.check_records``: the rules of ``write_batch``), is not of
+        ``kind``'s record type, or names a video (sessions, ledger, rollups, lifetime) or a
+        session (telemetry, events) that is not stored; ``PermanentStoreError`` on a
+        read-only store; ``ValueError`` for an unknown kind.
+        """
         ...
 
     # ----------------------------------------------------------------- lookups

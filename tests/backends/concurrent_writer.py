@@ -12,6 +12,7 @@ Time is a ``ManualClock`` moved 100 ms per line: nothing here sleeps.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import sys
 
@@ -20,9 +21,12 @@ from immersion.testing import ManualClock
 
 SHARED_VIDEOS = 3
 LOOKUP_EVERY = 5
+HANG_S = 60
 
 
 def main(tag: str, sessions: int, lines: int) -> None:
+    # a hung writer prints where it hangs and exits, instead of hanging the test run
+    faulthandler.dump_traceback_later(HANG_S, exit=True)
     print("ready", flush=True)
     if sys.stdin.readline().strip() != "go":
         raise SystemExit("expected go")

@@ -113,3 +113,11 @@ def test_report_refuses_an_unknown_range(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "1y" in result.output
     assert not out.exists()
+
+
+def test_report_into_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    out = tmp_path / "no such directory" / "report.html"
+    args = ["report", "--db", str(tmp_path / "d.sqlite"), "--html", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "cannot write" in result.output and "Traceback" not in result.output

@@ -92,7 +92,9 @@ def dashboard(
         click.echo(f"Dashboard on {url} (read-only; Ctrl+C stops it)")
         if open_browser:
             webbrowser.open(url)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        server = uvicorn.Server(
+            uvicorn.Config(app, log_level="warning", lifespan="off", server_header=False)
+        )
         server.run(sockets=[listener])
     finally:
         store.close()
@@ -135,6 +137,8 @@ def report(
             group_by=group_by,
             generated=now.strftime("%Y-%m-%d %H:%M"),
         )
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {out}: {exc.strerror or exc}") from None
     finally:
         store.close()
     click.echo(f"Wrote {out} ({out.stat().st_size // 1024} KiB); it opens offline in any browser.")

@@ -172,6 +172,9 @@ def write_report(
     )
     html = render_report(data)
     temporary = out.with_name(f".{out.name}.tmp")
-    temporary.write_text(html, encoding="utf-8")
-    os.replace(temporary, out)
+    try:
+        temporary.write_text(html, encoding="utf-8")
+        os.replace(temporary, out)  # a reader never sees half a report
+    finally:
+        temporary.unlink(missing_ok=True)
     return out

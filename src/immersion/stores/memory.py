@@ -22,11 +22,13 @@ from ..config import TrackerConfig
 from ..domain import EventType, Session, SessionStatus, TelemetrySample, TrackedEvent, Video
 from ..errors import PermanentStoreError, StoreIntegrityError
 from ..localtime import zone_named
+from ..records import Record, RecordKey, RecordKind, check_kind, check_records
 from ..results import SchemaStatus, SessionSummary, StoreCapabilities
 from ..store import PruneCutoffs
 from ..writes import Write
 from .analytics_reads import AnalyticsReads, AnalyticsSource
 from .memory_analytics import MemoryAnalytics, MemorySource
+from .memory_bulk import MemoryBulk
 from .memory_staging import MemoryTables, Staging
 from .validation import validate_write
 
@@ -52,6 +54,7 @@ class MemoryStore(AnalyticsReads):
         self._tables = MemoryTables(videos={}, sessions={}, live_seq={}, samples={}, events={})
         self._analytics_data = MemoryAnalytics()
         self._state: dict[str, str] = {}
+        self._bulk = MemoryBulk(self._tables, self._analytics_data, self._state)
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -167,6 +170,30 @@ class MemoryStore(AnalyticsReads):
         with self._lock:
             self._check_open()
             self._state[key] = value
+
+    # ----------------------------------------------------------------- bulk transfer
+
+    def iter_records(
+        self, kind: RecordKind, *, after: RecordKey | None = None, batch_size: int = 5000
+    ) -> Iterator[list[Record]]:
+        checked = check_kind(kind)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        with self._lock:
+            records = self._bulk.snapshot(checked, after)
+        return (records[i : i + batch_size] for i in range(0, len(records), batch_size))
+
+    def count_records(self, kind: RecordKind) -> int:
+        checked = check_kind(kind)
+        with self._lock:
+            return self._bulk.count(checked)
+
+    def load_records(self, kind: RecordKind, records: Sequence[Record]) -> int:
+        checked = check_kind(kind)
+        valid = check_records(checked, records)
+        with self._lock:
+            self._check_open()
+            return self._bulk.load(checked, valid)
 
     # ----------------------------------------------------------------- lookups
 

@@ -89,13 +89,16 @@
     C.categoryBars($("chart-weekday"), C.WEEKDAYS, t.by_weekday, none);
     C.categoryBars($("chart-hour"), t.by_hour.map((v, i) => String(i).padStart(2, "0")),
       t.by_hour, none);
+    const TOP = 20; // the rest are one click away in the Library
+    const more = t.videos.length > TOP ?
+      h("p", { class: "hint" }, "and " + (t.videos.length - TOP) + " more videos") : "";
     $("trend-videos").replaceChildren(C.table([
-      { label: "Video", cell: (v) => v.title },
+      { label: "Video", cell: (v) => h("span", { title: v.video_key }, v.title) },
       { label: "Sessions", num: true, cell: (v) => C.fmtInt(v.sessions) },
       { label: "Active", num: true, cell: (v) => C.fmtMin(v.active_min) },
       { label: "Words", num: true, cell: (v) => C.fmtInt(v.words_seen) },
       { label: "Cards", num: true, cell: (v) => C.fmtInt(v.cards_mined) },
-    ], t.videos, none));
+    ], t.videos.slice(0, TOP), none), more);
   }
 
   /* ---------------------------------------------------------------- sessions */

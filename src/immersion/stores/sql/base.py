@@ -30,6 +30,9 @@ subclass that only supplies what truly differs between engines, through these ho
 ``backup_before_upgrade(rev)``
                             copy the database before a schema upgrade; default: no backup
                             (server databases are backed up by their administrators).
+``bulk_insert(connection, kind, spec, rows)``
+                            the insert of ``load_records`` (``bulk_io``, mixed in): ``COPY``
+                            on PostgreSQL for telemetry and events, executemany elsewhere.
 
 The constructor takes a ready ``Engine``: the subclass builds it (URL, pool size, connect
 timeout, TLS, pre-ping) and passes ``database=errors.safe_url(url)`` and the password in
@@ -59,6 +62,7 @@ from ..analytics_reads import AnalyticsReads, AnalyticsSource
 from ..validation import validate_write
 from . import maintenance, migrate, reads, rollups
 from .analytics import SqlSource
+from .bulk_io import BulkIO
 from .errors import translate_errors
 from .hooks import UpdateBuilder
 from .writes import BatchWriter
@@ -66,7 +70,7 @@ from .writes import BatchWriter
 __all__ = ["SqlStore"]
 
 
-class SqlStore(AnalyticsReads):
+class SqlStore(BulkIO, AnalyticsReads):
     """The shared SQL implementation; subclasses supply the engine and the dialect hooks.
 
     The analytics reads (rollups, throughput, streaks, trends, overview, video stats) are the
