@@ -6,6 +6,7 @@ Start with ``open_tracker``; ``immersion.testing.ManualClock`` drives time in te
 from __future__ import annotations
 
 from . import errors
+from .composition import open_tracker
 from .config import TrackerConfig, load_config
 from .diagnostics import Diagnostics
 from .domain import EventType
@@ -19,7 +20,6 @@ from .errors import (
     TransientStoreError,
 )
 from .store import ImmersionTrackingStore
-from .composition import open_tracker
 from .tracker import ActiveSession, Tracker
 
 __all__ = [

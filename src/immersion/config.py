@@ -322,6 +322,6 @@ def _line_of(text: str, loc: tuple[int | str, ...]) -> int | None:
         if match:
             dotted = [part.strip('"') for part in match.group(1).split(".")]
             full = current + dotted
-            if full == section + [key] or (current == section and dotted[-1] == key):
+            if full == [*section, key] or (current == section and dotted[-1] == key):
                 return number
     return None

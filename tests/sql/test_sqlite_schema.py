@@ -58,7 +58,9 @@ def store(db: Path) -> Iterator[SqliteStore]:
 
 def _version(path: Path) -> list[str]:
     with closing(sqlite3.connect(path)) as connection:
-        return [row[0] for row in connection.execute("SELECT version_num FROM immersion_schema_version")]
+        return [
+            row[0] for row in connection.execute("SELECT version_num FROM immersion_schema_version")
+        ]
 
 
 def _tables(path: Path) -> set[str]:
@@ -157,7 +159,9 @@ def test_a_database_from_a_newer_version_is_refused_untouched(db: Path, store: S
     open_session(store, "s1")
     store.close()
     with closing(sqlite3.connect(db)) as connection:
-        connection.execute("UPDATE immersion_schema_version SET version_num = 'f00d_from_the_future'")
+        connection.execute(
+            "UPDATE immersion_schema_version SET version_num = 'f00d_from_the_future'"
+        )
         connection.commit()
     snapshot = db.read_bytes()
 
