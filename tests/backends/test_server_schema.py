@@ -3,6 +3,7 @@ concurrent start-ups, exact string columns, upgrades that tell the administrator
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from typing import Any
@@ -14,7 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from immersion.config import StorageConfig, TrackerConfig
-from immersion.errors import PermanentStoreError, SchemaTooNewError
+from immersion.errors import PermanentStoreError, SchemaTooNewError, TransientStoreError
 from immersion.localtime import local_today
 from immersion.results import SchemaStatus
 from immersion.stores.registry import create_store
@@ -191,3 +192,29 @@ def test_the_configured_zone_reaches_the_store(server_kind: str, scratch_url: sa
             assert day.day in {before, local_today(ZoneInfo(zone))}, zone
         finally:
             store.close()
+
+
+def test_a_schema_change_waits_for_another_then_gives_up_transiently(
+    server_kind: str, scratch_url: sa.URL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process holds the schema lock for longer than the store waits: the start-up
+    fails with a ``TransientStoreError`` (try again later), the database untouched."""
+    module = importlib.import_module(f"immersion.stores.{server_kind}")
+    monkeypatch.setattr(module, "SCHEMA_LOCK_TIMEOUT_S", 1)
+    if server_kind == "postgresql":
+        take = "SELECT pg_advisory_lock(:kind, hashtext(coalesce(current_schema(), '')))"
+        params: dict[str, Any] = {"kind": module._ADVISORY_CLASS}
+    else:
+        take = f"SELECT GET_LOCK({module._LOCK_NAME}, 0)"
+        params = {}
+    holder = sa.create_engine(scratch_url, poolclass=sa.NullPool)
+    store = server_store(server_kind, scratch_url)
+    try:
+        with holder.connect() as other:
+            other.execute(sa.text(take), params)
+            with pytest.raises(TransientStoreError):
+                store.create_or_upgrade_schema()
+        assert store.create_or_upgrade_schema().current_revision == HEAD  # lock released
+    finally:
+        store.close()
+        holder.dispose()

@@ -13,6 +13,7 @@ from .doctor import doctor
 from .library import sessions, videos
 from .maintenance import maintenance
 from .stats import stats
+from .transfer import export, import_, import_subminer_command, migrate
 from .trends import trends
 from .watch import attach, watch
 
@@ -43,3 +44,7 @@ main.add_command(watch)
 main.add_command(attach)
 main.add_command(dashboard)
 main.add_command(report)
+main.add_command(migrate)
+main.add_command(import_subminer_command)
+main.add_command(export)
+main.add_command(import_)

@@ -7,7 +7,9 @@ consistent view of its data (SQL ``GROUP BY`` in the SQL stores, loops in ``Memo
 merge of lifetime totals with live sessions all happen here, so every backend returns the same
 objects by construction.
 
-Primitives return unordered data; every order is decided here (code point order for keys).
+Primitives return unordered data as plain tuples (layouts in ``analytics_rows``); every order
+is decided here (code point order for keys). Days cross the interface as day numbers
+(``domain.day_number``).
 """
 
 from __future__ import annotations
@@ -17,42 +19,61 @@ import datetime as dt
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from ..analytics import (
+    RANGES,
     CalendarDay,
     DailyRollup,
     MonthlyRollup,
     PeriodTotals,
     Streak,
     Throughput,
-    ThroughputBucket,
     Trends,
     VideoTrend,
-    activity_bucket,
-    bucket_keys,
     check_range,
-    cumulative_buckets,
-    minutes,
-    range_start,
-    streak_from_days,
-    zero_filled_days,
 )
-from ..domain import SessionCounters, day_from_number, day_number, month_key
+from ..domain import SessionCounters, day_number
 from ..localtime import local_today
 from ..results import Overview, VideoStats
+from .analytics_rows import (
+    EMPTY_SUMS,
+    GROUP_FIRST,
+    GROUP_HOUR,
+    GROUP_PERIOD,
+    GROUP_WEEKDAY,
+    Row,
+    Sums,
+    activity_buckets,
+    calendar_days,
+    daily_rollups,
+    date_of,
+    day_keys,
+    month_keys,
+    monthly_rollups,
+    streak_of,
+    throughput_bucket,
+)
 from .ledger import LifetimeTotals
 
-__all__ = ["AnalyticsReads", "AnalyticsSource", "LedgerGrouping", "LiveSession", "VideoInfo"]
+__all__ = [
+    "AnalyticsReads",
+    "AnalyticsSource",
+    "LedgerPeriod",
+    "LiveSession",
+    "RollupKind",
+]
 
-# What ledger rows are grouped by: day number, YYYYMM month, weekday (0 = Monday), hour.
-LedgerGrouping = Literal["day", "month", "weekday", "hour"]
 RollupKind = Literal["day", "month"]
+# What the ledger's period groups are: day numbers or YYYYMM months.
+LedgerPeriod = Literal["day", "month"]
 
-# Named here: inside the reads, ``range`` is the caller's range name.
-_WEEKDAYS = tuple(range(7))
-_HOURS = tuple(range(24))
+_PERIOD = itemgetter(0)
+_KEY = itemgetter(1)
+_VIDEO_KEY = itemgetter(0)
+_VIDEO_ACTIVE = itemgetter(3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,62 +82,58 @@ class LiveSession:
 
     video_key: str
     started_at_ms: int
-    local_day: dt.date
+    local_day: int  # day number
     last_activity_ms: int  # its newest sample's time, else its start
     counters: SessionCounters
 
 
-@dataclass(frozen=True, slots=True)
-class VideoInfo:
-    video_key: str
-    title: str
-    duration_ms: int | None
-
-
 class AnalyticsSource(Protocol):
-    """One consistent view of a store's data, as the aggregates the reads need."""
+    """One consistent view of a store's data, as the aggregates the reads need.
 
-    def rollup_rows(
-        self, kind: RollupKind, limit: int, video_key: str | None
-    ) -> list[tuple[int, str, PeriodTotals]]:
-        """``(period, video_key, totals)`` of every daily (period: day number) or monthly
+    Rows are tuples; *sums* are the ten summed ledger counters of ``analytics_rows`` (ints).
+    Day bounds are day numbers, ``None`` for no bound; ranges are inclusive.
+    """
+
+    def rollup_rows(self, kind: RollupKind, limit: int, video_key: str | None) -> list[Row]:
+        """``(period, video_key, *sums)`` of every daily (period: day number) or monthly
         (``YYYYMM``) rollup row of the newest ``limit`` (> 0) periods that have rows, only of
         ``video_key`` when given. Any order."""
         ...
 
-    def ledger_groups(
-        self, start: dt.date, end: dt.date, by: LedgerGrouping
-    ) -> dict[int, PeriodTotals]:
-        """Sums of the ledger rows with ``start <= local_day <= end`` per group (no entry for
-        an empty group)."""
+    def ledger_summary(
+        self, start: int | None, end: int, period: LedgerPeriod, profile: bool
+    ) -> list[Row]:
+        """Sums of the ledger rows with ``start <= local_day <= end`` as ``(kind, group,
+        *sums)`` rows: one per non-empty ``period`` group (``GROUP_PERIOD``), with
+        ``profile`` also per weekday (``GROUP_WEEKDAY``) and per start hour (``GROUP_HOUR``),
+        these two with only ``active_watched_ms`` summed (the other sums 0); and always
+        exactly one ``GROUP_FIRST`` row whose group is the earliest ``local_day`` in the
+        range (``None`` when it is empty), sums 0. Any order."""
         ...
 
-    def ledger_by_video(self, start: dt.date, end: dt.date) -> dict[str, tuple[str, PeriodTotals]]:
-        """Like ``ledger_groups`` per video: ``video_key -> (title, totals)``."""
+    def ledger_by_video(self, start: int | None, end: int) -> list[Row]:
+        """``(video_key, title, sessions, active_watched_ms, words_seen, cards_mined)`` summed
+        per video over the ledger rows in the range (videos without rows left out)."""
         ...
 
-    def first_ledger_day(self) -> dt.date | None:
-        """The earliest ``local_day`` in the ledger."""
-        ...
-
-    def active_days(self, start: dt.date | None, end: dt.date | None) -> dict[dt.date, int]:
-        """Active ms per local day of the day activity, for days with active time > 0 in
-        ``[start, end]`` (``None``: unbounded)."""
+    def active_days(self, start: int | None, end: int | None) -> list[tuple[int, int]]:
+        """``(day number, active ms)`` of the days of the day activity with active time > 0
+        in the range. Any order."""
         ...
 
     def live_sessions(self, video_key: str | None) -> list[LiveSession]:
         """Every ACTIVE session (of ``video_key`` when given)."""
         ...
 
-    def videos(self, video_key: str | None) -> list[VideoInfo]:
-        """Every video, or only ``video_key`` (none when unknown)."""
+    def video_rows(self, video_key: str | None) -> list[Row]:
+        """Every video (only ``video_key`` when given; none when unknown) with its lifetime
+        totals, in the field order of ``VideoStats``: ``(video_key, title, duration_ms,
+        sessions, total_watched_ms, active_watched_ms, lines_seen, words_seen, tokens_seen,
+        cards_mined, last_watched_ms, active_days, first_watched_ms)``; zeros and ``None``
+        for a video without lifetime totals. Any order."""
         ...
 
     def video_count(self) -> int: ...
-
-    def lifetime_videos(self, video_key: str | None) -> dict[str, LifetimeTotals]:
-        """Lifetime totals per video that has any (of ``video_key`` when given)."""
-        ...
 
     def lifetime_global(self) -> LifetimeTotals: ...
 
@@ -143,8 +160,7 @@ class AnalyticsReads(abc.ABC):
             return []
         with self._analytics("daily_rollups") as source:
             rows = source.rollup_rows("day", limit_days, video_key)
-        rows.sort(key=lambda row: (-row[0], row[1]))
-        return [DailyRollup.of(day_from_number(day), key, totals) for day, key, totals in rows]
+        return daily_rollups(_newest_first(rows))
 
     def monthly_rollups(
         self, limit_months: int = 24, video_key: str | None = None
@@ -153,8 +169,7 @@ class AnalyticsReads(abc.ABC):
             return []
         with self._analytics("monthly_rollups") as source:
             rows = source.rollup_rows("month", limit_months, video_key)
-        rows.sort(key=lambda row: (-row[0], row[1]))
-        return [MonthlyRollup.of(month, key, totals) for month, key, totals in rows]
+        return monthly_rollups(_newest_first(rows))
 
     # ----------------------------------------------------------------- ranges of the ledger
 
@@ -162,96 +177,93 @@ class AnalyticsReads(abc.ABC):
         self, range: str = "30d", group_by: str = "day", today: dt.date | None = None
     ) -> Throughput:
         check_range(range, group_by)
-        end = self._today(today)
+        end = day_number(self._today(today))
+        start = _range_start(range, end)
         with self._analytics("throughput") as source:
-            start = _start(source, range, end)
-            groups = source.ledger_groups(start, end, "day" if group_by == "day" else "month")
-        by_key = _keyed(groups, group_by)
-        overall = _sum(by_key.values())
+            rows = source.ledger_summary(start, end, "day" if group_by == "day" else "month", False)
+        groups, first = _split(rows)
+        start = _start_of(range, start, end, first)
+        # the range's totals: every group added up, as the ledger holds nothing else in it
+        overall = tuple(map(sum, zip(*groups.values(), strict=True))) or EMPTY_SUMS
         return Throughput(
             range=range,
             group_by=group_by,
             buckets=[
-                ThroughputBucket.of(key, by_key.get(key, PeriodTotals()))
-                for key in bucket_keys(start, end, group_by)
+                throughput_bucket(key, groups.get(group, EMPTY_SUMS))
+                for key, group in _bucket_keys(start, end, group_by)
             ],
-            overall=ThroughputBucket.of(f"{start.isoformat()}/{end.isoformat()}", overall),
+            overall=throughput_bucket(
+                f"{date_of(start).isoformat()}/{date_of(end).isoformat()}", overall
+            ),
         )
 
     def trends(
         self, range: str = "30d", group_by: str = "day", today: dt.date | None = None
     ) -> Trends:
         check_range(range, group_by)
-        end = self._today(today)
+        end = day_number(self._today(today))
+        start = _range_start(range, end)
         with self._analytics("trends") as source:
-            start = _start(source, range, end)
-            groups = source.ledger_groups(start, end, "day" if group_by == "day" else "month")
-            weekdays = source.ledger_groups(start, end, "weekday")
-            hours = source.ledger_groups(start, end, "hour")
+            rows = source.ledger_summary(start, end, "day" if group_by == "day" else "month", True)
             per_video = source.ledger_by_video(start, end)
-        by_key = _keyed(groups, group_by)
-        keys = bucket_keys(start, end, group_by)
-        empty = PeriodTotals()
-        ranked = sorted(
-            per_video.items(), key=lambda item: (-item[1][1].active_watched_ms, item[0])
-        )
+        groups, first = _split(rows)
+        start = _start_of(range, start, end, first)
+        weekdays = [0] * 7
+        hours = [0] * 24
+        for row in rows:
+            if row[0] == GROUP_WEEKDAY:
+                weekdays[row[1]] = row[4]  # active_watched_ms
+            elif row[0] == GROUP_HOUR:
+                hours[row[1]] = row[4]
+        activity, cumulative, ratios = activity_buckets(_bucket_keys(start, end, group_by), groups)
+        # Most active time first, ties by key: two stable sorts.
+        per_video.sort(key=_VIDEO_KEY)
+        per_video.sort(key=_VIDEO_ACTIVE, reverse=True)
         return Trends(
             range=range,
             group_by=group_by,
-            start=start,
-            end=end,
-            activity=[activity_bucket(key, by_key.get(key, empty)) for key in keys],
-            cumulative=cumulative_buckets(keys, by_key),
-            ratios=[ThroughputBucket.of(key, by_key.get(key, empty)) for key in keys],
-            by_weekday=[minutes(weekdays.get(i, empty).active_watched_ms) for i in _WEEKDAYS],
-            by_hour=[minutes(hours.get(i, empty).active_watched_ms) for i in _HOURS],
+            start=date_of(start),
+            end=date_of(end),
+            activity=activity,
+            cumulative=cumulative,
+            ratios=ratios,
+            by_weekday=[round(ms / 60_000, 3) for ms in weekdays],
+            by_hour=[round(ms / 60_000, 3) for ms in hours],
             videos=[
-                VideoTrend(
-                    video_key=key,
-                    title=title,
-                    sessions=totals.sessions,
-                    active_min=totals.active_min,
-                    words_seen=totals.words_seen,
-                    cards_mined=totals.cards_mined,
-                )
-                for key, (title, totals) in ranked
+                VideoTrend(key, title, sessions, round(active / 60_000, 3), words, cards)
+                for key, title, sessions, active, words, cards in per_video
             ],
         )
 
     # ----------------------------------------------------------------- day activity
 
     def streak(self, today: dt.date | None = None) -> Streak:
-        end = self._today(today)
+        end = day_number(self._today(today))
         with self._analytics("streak") as source:
             days = source.active_days(None, None)
-        return streak_from_days(days, end)
+        return streak_of(sorted(day for day, _ in days), end)
 
     def streak_calendar(self, days: int = 90, today: dt.date | None = None) -> list[CalendarDay]:
         if days <= 0:
             return []
-        end = self._today(today)
-        start = end - dt.timedelta(days=days - 1)
+        end = day_number(self._today(today))
+        start = end - (days - 1)
         with self._analytics("streak_calendar") as source:
             active = source.active_days(start, end)
-        return zero_filled_days(start, end, active)
+        return calendar_days(start, end, dict(active))
 
     # ----------------------------------------------------------------- lifetime + live
 
     def video_stats(self, video_key: str | None = None) -> list[VideoStats]:
         with self._analytics("video_stats") as source:
-            videos = source.videos(video_key)
-            lifetime = source.lifetime_videos(video_key)
+            rows = source.video_rows(video_key)
             live = source.live_sessions(video_key)
         live_by_video: dict[str, list[LiveSession]] = {}
         for session in live:
             live_by_video.setdefault(session.video_key, []).append(session)
         stats = [
-            _video_stats(
-                video,
-                lifetime.get(video.video_key, LifetimeTotals()),
-                live_by_video.get(video.video_key, []),
-            )
-            for video in videos
+            VideoStats(*row) if row[0] not in live_by_video else _with_live(row, live_by_video)
+            for row in rows
         ]
         # Most recently watched first, never-watched last, ties by key (code point order).
         stats.sort(
@@ -260,18 +272,19 @@ class AnalyticsReads(abc.ABC):
         return stats
 
     def overview(self, today: dt.date | None = None) -> Overview:
-        end = self._today(today)
+        end = day_number(self._today(today))
         with self._analytics("overview") as source:
             lifetime = source.lifetime_global()
             live = source.live_sessions(None)
             video_count = source.video_count()
-            ended_today = source.ledger_groups(end, end, "day").get(day_number(end))
+            today_rows = source.ledger_summary(end, end, "day", False)
             days = source.active_days(None, None)
-        streak = streak_from_days(days, end)
+        streak = streak_of(sorted(day for day, _ in days), end)
         ended = lifetime.totals
+        ended_today = _split(today_rows)[0].get(end, EMPTY_SUMS)
         live_totals = _live_sum(live)
         live_today = _live_sum(s for s in live if s.local_day == end)
-        today_totals = (ended_today or PeriodTotals()).plus(live_today)
+        today_active_ms = ended_today[2] + live_today.active_watched_ms
         active_ms = ended.active_watched_ms + live_totals.active_watched_ms
         starts = [s.started_at_ms for s in live]
         return Overview(
@@ -286,8 +299,8 @@ class AnalyticsReads(abc.ABC):
             cards_mined=ended.cards_mined + live_totals.cards_mined,
             first_started_ms=_min_of(lifetime.first_watched_ms, starts),
             last_started_ms=_max_of(lifetime.last_started_ms, starts),
-            today_active_min=today_totals.active_min,
-            today_cards=today_totals.cards_mined,
+            today_active_min=round(today_active_ms / 60_000, 3),
+            today_cards=ended_today[6] + live_today.cards_mined,
             current_streak_days=streak.current_days,
             longest_streak_days=streak.longest_days,
             active_days=streak.active_days,
@@ -295,27 +308,48 @@ class AnalyticsReads(abc.ABC):
         )
 
 
-def _start(source: AnalyticsSource, range_name: str, end: dt.date) -> dt.date:
-    first = source.first_ledger_day() if range_name == "all" else None
-    return range_start(range_name, end, first)
+def _newest_first(rows: list[Row]) -> list[Row]:
+    """Rollup rows newest period first, ties by key: two stable sorts."""
+    rows.sort(key=_KEY)
+    rows.sort(key=_PERIOD, reverse=True)
+    return rows
 
 
-def _keyed(groups: dict[int, PeriodTotals], group_by: str) -> dict[str, PeriodTotals]:
-    """Ledger groups by bucket key: ``YYYY-MM-DD`` (from day numbers) or ``YYYY-MM``."""
-    if group_by == "day":
-        return {day_from_number(n).isoformat(): totals for n, totals in groups.items()}
-    return {month_key(month): totals for month, totals in groups.items()}
+def _range_start(range_name: str, end: int) -> int | None:
+    """The first day of a fixed range (``analytics.range_start``); ``None`` for ``all``."""
+    days = RANGES[range_name]
+    return None if days is None else end - (days - 1)
 
 
-def _sum(totals: Iterable[PeriodTotals]) -> PeriodTotals:
-    result = PeriodTotals()
-    for item in totals:
-        result = result.plus(item)
-    return result
+def _start_of(range_name: str, start: int | None, end: int, first: int | None) -> int:
+    """The range's first day: ``all`` starts at the first ledger day (today without one)."""
+    if start is not None:
+        return start
+    return end if first is None else min(first, end)
+
+
+def _split(rows: list[Row]) -> tuple[dict[int, Sums], int | None]:
+    """``ledger_summary`` rows as (period group -> sums, the range's first day)."""
+    groups: dict[int, Sums] = {}
+    first = None
+    for row in rows:
+        kind = row[0]
+        if kind == GROUP_PERIOD:
+            groups[row[1]] = tuple(row[2:])
+        elif kind == GROUP_FIRST:
+            first = row[1]
+    return groups, first
+
+
+def _bucket_keys(start: int, end: int, group_by: str) -> list[tuple[str, int]]:
+    return day_keys(start, end) if group_by == "day" else month_keys(start, end)
 
 
 def _live_sum(sessions: Iterable[LiveSession]) -> PeriodTotals:
-    return _sum(PeriodTotals.of_session(s.counters) for s in sessions)
+    result = PeriodTotals()
+    for session in sessions:
+        result = result.plus(PeriodTotals.of_session(session.counters))
+    return result
 
 
 def _min_of(first: int | None, values: list[int]) -> int | None:
@@ -328,20 +362,24 @@ def _max_of(first: int | None, values: list[int]) -> int | None:
     return max(candidates, default=None)
 
 
-def _video_stats(video: VideoInfo, lifetime: LifetimeTotals, live: list[LiveSession]) -> VideoStats:
-    totals = lifetime.totals.plus(_live_sum(live))
+def _with_live(row: Row, live_by_video: dict[str, list[LiveSession]]) -> VideoStats:
+    """A video's stats: its lifetime totals plus its active sessions' live counters."""
+    key, title, duration_ms, sessions, total, active, lines, words, tokens, cards = row[:10]
+    last_watched_ms, active_days, first_watched_ms = row[10:]
+    live = live_by_video[key]
+    extra = _live_sum(live)
     return VideoStats(
-        video_key=video.video_key,
-        title=video.title,
-        duration_ms=video.duration_ms,
-        sessions=totals.sessions,
-        total_watched_ms=totals.total_watched_ms,
-        active_watched_ms=totals.active_watched_ms,
-        lines_seen=totals.lines_seen,
-        words_seen=totals.words_seen,
-        tokens_seen=totals.tokens_seen,
-        cards_mined=totals.cards_mined,
-        last_watched_ms=_max_of(lifetime.last_watched_ms, [s.last_activity_ms for s in live]),
-        active_days=lifetime.active_days,
-        first_watched_ms=_min_of(lifetime.first_watched_ms, [s.started_at_ms for s in live]),
+        video_key=key,
+        title=title,
+        duration_ms=duration_ms,
+        sessions=sessions + extra.sessions,
+        total_watched_ms=total + extra.total_watched_ms,
+        active_watched_ms=active + extra.active_watched_ms,
+        lines_seen=lines + extra.lines_seen,
+        words_seen=words + extra.words_seen,
+        tokens_seen=tokens + extra.tokens_seen,
+        cards_mined=cards + extra.cards_mined,
+        last_watched_ms=_max_of(last_watched_ms, [s.last_activity_ms for s in live]),
+        active_days=active_days,
+        first_watched_ms=_min_of(first_watched_ms, [s.started_at_ms for s in live]),
     )

@@ -18,7 +18,16 @@ from dataclasses import replace
 from ..analytics import PeriodTotals
 from ..domain import Session, SessionStatus, day_number
 from ..store import PruneCutoffs
-from .analytics_reads import LedgerGrouping, LiveSession, RollupKind, VideoInfo
+from .analytics_reads import LedgerPeriod, LiveSession, RollupKind
+from .analytics_rows import (
+    EMPTY_SUMS,
+    GROUP_FIRST,
+    GROUP_HOUR,
+    GROUP_PERIOD,
+    GROUP_WEEKDAY,
+    Row,
+    sums_of,
+)
 from .ledger import (
     DAY_KIND,
     MONTH_KIND,
@@ -140,62 +149,79 @@ class MemorySource:
         self._tables = tables
         self._analytics = analytics
 
-    def rollup_rows(
-        self, kind: RollupKind, limit: int, video_key: str | None
-    ) -> list[tuple[int, str, PeriodTotals]]:
+    def rollup_rows(self, kind: RollupKind, limit: int, video_key: str | None) -> list[Row]:
         table = self._analytics.daily if kind == "day" else self._analytics.monthly
-        rows = [
-            (period, key, totals)
+        periods = {period for period, key in table if video_key is None or key == video_key}
+        newest = set(sorted(periods, reverse=True)[:limit])
+        return [
+            (period, key, *sums_of(totals))
             for (period, key), totals in table.items()
-            if video_key is None or key == video_key
+            if period in newest and (video_key is None or key == video_key)
         ]
-        newest = set(sorted({period for period, _, _ in rows}, reverse=True)[:limit])
-        return [row for row in rows if row[0] in newest]
 
-    def _entries(self, start: dt.date, end: dt.date) -> Iterator[LedgerEntry]:
-        return (e for e in self._analytics.ledger.values() if start <= e.local_day <= end)
+    def _entries(self, start: int | None, end: int) -> Iterator[LedgerEntry]:
+        return (
+            e
+            for e in self._analytics.ledger.values()
+            if (start is None or start <= e.day_number) and e.day_number <= end
+        )
 
-    def ledger_groups(
-        self, start: dt.date, end: dt.date, by: LedgerGrouping
-    ) -> dict[int, PeriodTotals]:
-        groups: dict[int, PeriodTotals] = {}
+    def ledger_summary(
+        self, start: int | None, end: int, period: LedgerPeriod, profile: bool
+    ) -> list[Row]:
+        groups: dict[tuple[int, int], PeriodTotals] = {}
+        first: int | None = None
         for entry in self._entries(start, end):
-            if by == "day":
-                key = entry.day_number
-            elif by == "month":
-                key = entry.local_month
-            elif by == "weekday":
-                key = entry.local_weekday
-            else:
-                key = entry.local_hour
+            number = entry.day_number
+            key = (GROUP_PERIOD, number if period == "day" else entry.local_month)
             groups[key] = groups.get(key, PeriodTotals()).plus(entry.totals)
-        return groups
+            if profile:
+                # weekday and hour groups sum active time only (as the SQL stores do)
+                active = PeriodTotals(active_watched_ms=entry.totals.active_watched_ms)
+                for key in ((GROUP_WEEKDAY, entry.local_weekday), (GROUP_HOUR, entry.local_hour)):
+                    groups[key] = groups.get(key, PeriodTotals()).plus(active)
+            first = number if first is None else min(first, number)
+        rows: list[Row] = [
+            (kind, group, *sums_of(totals)) for (kind, group), totals in groups.items()
+        ]
+        rows.append((GROUP_FIRST, first, *EMPTY_SUMS))
+        return rows
 
-    def ledger_by_video(self, start: dt.date, end: dt.date) -> dict[str, tuple[str, PeriodTotals]]:
+    def ledger_by_video(self, start: int | None, end: int) -> list[Row]:
         sums: dict[str, PeriodTotals] = {}
         for entry in self._entries(start, end):
             sums[entry.video_key] = sums.get(entry.video_key, PeriodTotals()).plus(entry.totals)
         videos = self._tables.videos
-        return {key: (videos[key].title, totals) for key, totals in sums.items()}
+        return [
+            (
+                key,
+                videos[key].title,
+                totals.sessions,
+                totals.active_watched_ms,
+                totals.words_seen,
+                totals.cards_mined,
+            )
+            for key, totals in sums.items()
+        ]
 
-    def first_ledger_day(self) -> dt.date | None:
-        return min((e.local_day for e in self._analytics.ledger.values()), default=None)
-
-    def active_days(self, start: dt.date | None, end: dt.date | None) -> dict[dt.date, int]:
-        return {
-            day: activity.active_watched_ms
+    def active_days(self, start: int | None, end: int | None) -> list[tuple[int, int]]:
+        rows = [
+            (day_number(day), activity.active_watched_ms)
             for day, activity in self._analytics.activity.items()
             if activity.active_watched_ms > 0
-            and (start is None or day >= start)
-            and (end is None or day <= end)
-        }
+        ]
+        return [
+            row
+            for row in rows
+            if (start is None or row[0] >= start) and (end is None or row[0] <= end)
+        ]
 
     def live_sessions(self, video_key: str | None) -> list[LiveSession]:
         return [
             LiveSession(
                 video_key=s.video_key,
                 started_at_ms=s.started_at_ms,
-                local_day=s.local_day,
+                local_day=day_number(s.local_day),
                 last_activity_ms=s.started_at_ms if s.last_sample_ms is None else s.last_sample_ms,
                 counters=s.counters,
             )
@@ -203,22 +229,35 @@ class MemorySource:
             if s.status is SessionStatus.ACTIVE and (video_key is None or s.video_key == video_key)
         ]
 
-    def videos(self, video_key: str | None) -> list[VideoInfo]:
-        return [
-            VideoInfo(v.video_key, v.title, v.duration_ms)
-            for v in self._tables.videos.values()
-            if video_key is None or v.video_key == video_key
-        ]
+    def video_rows(self, video_key: str | None) -> list[Row]:
+        lifetime = self._analytics.lifetime_videos
+        rows: list[Row] = []
+        for v in self._tables.videos.values():
+            if video_key is not None and v.video_key != video_key:
+                continue
+            found = lifetime.get(v.video_key, LifetimeTotals())
+            t = found.totals
+            rows.append(
+                (
+                    v.video_key,
+                    v.title,
+                    v.duration_ms,
+                    t.sessions,
+                    t.total_watched_ms,
+                    t.active_watched_ms,
+                    t.lines_seen,
+                    t.words_seen,
+                    t.tokens_seen,
+                    t.cards_mined,
+                    found.last_watched_ms,
+                    found.active_days,
+                    found.first_watched_ms,
+                )
+            )
+        return rows
 
     def video_count(self) -> int:
         return len(self._tables.videos)
-
-    def lifetime_videos(self, video_key: str | None) -> dict[str, LifetimeTotals]:
-        return {
-            key: totals
-            for key, totals in self._analytics.lifetime_videos.items()
-            if video_key is None or key == video_key
-        }
 
     def lifetime_global(self) -> LifetimeTotals:
         return self._analytics.lifetime_global

@@ -142,8 +142,7 @@ class MysqlStore(SqlStore):
                     yield connection
             finally:
                 if connection.info.pop(_HOLDS_SCHEMA_LOCK, False):
-                    connection.execute(text(f"SELECT RELEASE_LOCK({_LOCK_NAME})"))
-                    connection.commit()
+                    _release_schema_lock(connection)
 
     def begin_schema(self) -> Any:
         return self._schema_transaction()
@@ -188,6 +187,15 @@ class MysqlStore(SqlStore):
             from_revision,
         )
         return None
+
+
+def _release_schema_lock(connection: Connection) -> None:
+    try:
+        connection.execute(text(f"SELECT RELEASE_LOCK({_LOCK_NAME})"))
+        connection.commit()
+    except Exception:  # e.g. the connection was lost: never mask what went wrong before
+        # The server releases a named lock when its session ends: end it.
+        connection.invalidate()
 
 
 def _pymysql_url(url: str | URL) -> URL:

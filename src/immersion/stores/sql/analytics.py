@@ -1,9 +1,14 @@
 """The read primitives of ``immersion.stores.analytics_reads`` in SQLAlchemy Core.
 
 Plain ``GROUP BY`` aggregates over integer columns: no dialect date functions (days are
-stored as day numbers, months as ``YYYYMM``, weekdays and hours as integers). Sums come back
-as ``Decimal`` on PostgreSQL and MySQL and pass through ``int``. Order is decided by the shared
-reads, so no statement here needs a collation-sensitive ``ORDER BY`` on strings.
+stored as day numbers, months as ``YYYYMM``, weekdays and hours as integers). Sums are cast
+to ``BIGINT`` in SQL (PostgreSQL and MySQL would return ``NUMERIC``/``DECIMAL``), so rows
+come back as plain ints and are handed on positionally, without a conversion per value.
+Order is decided by the shared reads, so no statement here needs a collation-sensitive
+``ORDER BY`` on strings.
+
+Fewer statements per read matter on a server, where each one is a round trip: a trends
+read is one ``UNION ALL`` of its groupings plus one per-video statement.
 
 ``LIMIT`` inside an ``IN`` subquery is not supported by MySQL, so "the newest N periods" is
 two statements: the N-th newest period, then every row from it on.
@@ -11,15 +16,33 @@ two statements: the N-th newest period, then every row from it on.
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Integer,
+    Select,
+    Table,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
 
 from ...analytics import LEDGER_COUNTERS, PeriodTotals
-from ...domain import SessionCounters, SessionStatus, day_from_number, day_number
-from ..analytics_reads import LedgerGrouping, LiveSession, RollupKind, VideoInfo
+from ...domain import SessionCounters, SessionStatus
+from ...results import VideoStats
+from ..analytics_reads import LedgerPeriod, LiveSession, RollupKind
+from ..analytics_rows import GROUP_FIRST, GROUP_HOUR, GROUP_PERIOD, GROUP_WEEKDAY, Row
 from ..ledger import LifetimeTotals
+from .fetch import DriverQuery
 from .schema import (
     COUNTER_NAMES,
     activity_days,
@@ -39,7 +62,7 @@ _LOWEST = -(2**31)
 _HIGHEST = 2**31 - 1
 
 
-def _rollup_statements(table: Table, period: str) -> dict[bool, tuple[Select[Any], Select[Any]]]:
+def _rollup_statements(table: Table, period: str) -> dict[bool, tuple[Select[Any], DriverQuery]]:
     """``{filtered_by_video: (nth newest period, rows from a period on)}``."""
     column = table.c[period]
     joined = table.join(videos, table.c.video_id == videos.c.id)
@@ -53,7 +76,7 @@ def _rollup_statements(table: Table, period: str) -> dict[bool, tuple[Select[Any
     )
     rows = (
         select(
-            column.label("period"),
+            column,
             videos.c.video_key,
             table.c.sessions,
             *(table.c[name] for name in LEDGER_COUNTERS),
@@ -62,7 +85,10 @@ def _rollup_statements(table: Table, period: str) -> dict[bool, tuple[Select[Any
         .where(column >= bindparam("p_from"))
     )
     one = videos.c.video_key == bindparam("p_key")
-    return {False: (nth, rows), True: (nth.where(one), rows.where(one))}
+    return {
+        False: (nth, DriverQuery(rows)),
+        True: (nth.where(one), DriverQuery(rows.where(one))),
+    }
 
 
 _ROLLUPS = {
@@ -70,32 +96,87 @@ _ROLLUPS = {
     "month": _rollup_statements(monthly_rollups, "local_month"),
 }
 
+
+def _sum(column: ColumnElement[Any]) -> ColumnElement[int]:
+    return cast(func.sum(column), BigInteger)
+
+
 _LEDGER_SUMS = (
     func.count().label("sessions"),
-    *(func.sum(session_totals.c[name]).label(name) for name in LEDGER_COUNTERS),
+    *(_sum(session_totals.c[name]).label(name) for name in LEDGER_COUNTERS),
 )
+# What weekday and hour groups need: active time only (every sum is work per ledger row).
+_ACTIVE_ONLY = (
+    literal_column("0", Integer),
+    *(
+        _sum(session_totals.c[name])
+        if name == "active_watched_ms"
+        else literal_column("0", Integer)
+        for name in LEDGER_COUNTERS
+    ),
+)
+_NO_SUMS = (literal_column("0", Integer),) * (1 + len(LEDGER_COUNTERS))
 _IN_RANGE = session_totals.c.local_day.between(bindparam("p_start"), bindparam("p_end"))
-_GROUP_COLUMNS = {
-    "day": session_totals.c.local_day,
-    "month": session_totals.c.local_month,
-    "weekday": session_totals.c.local_weekday,
-    "hour": session_totals.c.local_hour,
-}
-_LEDGER_GROUPS = {
-    by: select(column.label("grouping"), *_LEDGER_SUMS).where(_IN_RANGE).group_by(column)
-    for by, column in _GROUP_COLUMNS.items()
-}
-_LEDGER_BY_VIDEO = (
-    select(videos.c.video_key, videos.c.title, *_LEDGER_SUMS)
-    .join_from(session_totals, videos, session_totals.c.video_id == videos.c.id)
-    .where(_IN_RANGE)
-    .group_by(videos.c.id, videos.c.video_key, videos.c.title)
-)
-_FIRST_DAY = select(func.min(session_totals.c.local_day))
 
-_ACTIVE_DAYS = select(activity_days.c.local_day, activity_days.c.active_watched_ms).where(
-    activity_days.c.active_watched_ms > 0,
-    activity_days.c.local_day.between(bindparam("p_start"), bindparam("p_end")),
+
+def _kind(kind: int) -> ColumnElement[int]:
+    """The row kind as a constant column."""
+    return literal_column(str(kind), Integer)
+
+
+def _group(
+    kind: int, column: ColumnElement[Any], sums: tuple[ColumnElement[Any], ...]
+) -> Select[Any]:
+    return select(_kind(kind), column, *sums).where(_IN_RANGE).group_by(column)
+
+
+def _summary(period: LedgerPeriod, profile: bool) -> CompoundSelect[Any]:
+    """One statement for every grouping a read needs (see ``ledger_summary``)."""
+    column = session_totals.c.local_day if period == "day" else session_totals.c.local_month
+    branches = [_group(GROUP_PERIOD, column, _LEDGER_SUMS)]
+    if profile:
+        branches.append(_group(GROUP_WEEKDAY, session_totals.c.local_weekday, _ACTIVE_ONLY))
+        branches.append(_group(GROUP_HOUR, session_totals.c.local_hour, _ACTIVE_ONLY))
+    first_day = func.min(session_totals.c.local_day)
+    first = select(_kind(GROUP_FIRST), first_day, *_NO_SUMS).where(_IN_RANGE)
+    return union_all(*branches, first)
+
+
+_SUMMARIES = {
+    (period, profile): DriverQuery(_summary(period, profile))
+    for period in ("day", "month")
+    for profile in (False, True)
+}
+
+# Grouped by the integer video id first, then joined: grouping by the (long text) title
+# would make MySQL sort on disk.
+_BY_VIDEO_SUMS = (
+    select(
+        session_totals.c.video_id,
+        func.count().label("sessions"),
+        *(
+            _sum(session_totals.c[name]).label(name)
+            for name in ("active_watched_ms", "words_seen", "cards_mined")
+        ),
+    )
+    .where(_IN_RANGE)
+    .group_by(session_totals.c.video_id)
+    .subquery("per_video")
+)
+_LEDGER_BY_VIDEO = DriverQuery(
+    select(
+        videos.c.video_key,
+        videos.c.title,
+        *(_BY_VIDEO_SUMS.c[name] for name in ("sessions", "active_watched_ms", "words_seen")),
+        _BY_VIDEO_SUMS.c.cards_mined,
+    ).join_from(_BY_VIDEO_SUMS, videos, _BY_VIDEO_SUMS.c.video_id == videos.c.id)
+)
+
+_ACTIVE_DAYS = DriverQuery(
+    select(activity_days.c.local_day, activity_days.c.active_watched_ms).where(
+        activity_days.c.active_watched_ms > 0,
+        activity_days.c.local_day.between(bindparam("p_start"), bindparam("p_end")),
+    )
 )
 
 _LIVE = (
@@ -103,41 +184,49 @@ _LIVE = (
         videos.c.video_key,
         sessions.c.started_at_ms,
         sessions.c.local_day,
-        func.coalesce(sessions.c.last_sample_ms, sessions.c.started_at_ms).label("last_activity"),
+        func.coalesce(sessions.c.last_sample_ms, sessions.c.started_at_ms),
         *(sessions.c[name] for name in COUNTER_NAMES),
     )
     .join_from(sessions, videos, sessions.c.video_id == videos.c.id)
     .where(sessions.c.status == int(SessionStatus.ACTIVE))
 )
-_LIVE_ONE = _LIVE.where(videos.c.video_key == bindparam("p_key"))
+_LIVE_ONE = DriverQuery(_LIVE.where(videos.c.video_key == bindparam("p_key")))
+_LIVE_ALL = DriverQuery(_LIVE)
 
-_VIDEOS = select(videos.c.video_key, videos.c.title, videos.c.duration_ms)
-_VIDEOS_ONE = _VIDEOS.where(videos.c.video_key == bindparam("p_key"))
+
+def _video_column(name: str) -> ColumnElement[Any]:
+    """The column of ``VideoStats.<name>``: the video's own, or its lifetime total (0 when
+    the video has none; first/last watched stay NULL)."""
+    if name in videos.c:
+        return videos.c[name]
+    if name in {"first_watched_ms", "last_watched_ms"}:
+        return lifetime_videos.c[name]
+    return func.coalesce(lifetime_videos.c[name], 0)
+
+
+# In the field order of VideoStats, by construction.
+_VIDEO_ROWS = select(*(_video_column(f.name) for f in fields(VideoStats))).join_from(
+    videos, lifetime_videos, lifetime_videos.c.video_id == videos.c.id, isouter=True
+)
+_VIDEO_ROWS_ONE = DriverQuery(_VIDEO_ROWS.where(videos.c.video_key == bindparam("p_key")))
+_VIDEO_ROWS_ALL = DriverQuery(_VIDEO_ROWS)
 _VIDEO_COUNT = select(func.count()).select_from(videos)
 
-_LIFETIME_COLUMNS = ("sessions", *LEDGER_COUNTERS, "active_days", "first_watched_ms")
-_LIFETIME_VIDEOS = select(
-    videos.c.video_key,
-    *(lifetime_videos.c[name] for name in _LIFETIME_COLUMNS),
-    lifetime_videos.c.last_watched_ms,
-).join_from(lifetime_videos, videos, lifetime_videos.c.video_id == videos.c.id)
-_LIFETIME_VIDEOS_ONE = _LIFETIME_VIDEOS.where(videos.c.video_key == bindparam("p_key"))
-_LIFETIME_GLOBAL = select(lifetime_global).where(lifetime_global.c.id == 1)
+_LIFETIME_GLOBAL = select(
+    lifetime_global.c.sessions,
+    *(lifetime_global.c[name] for name in LEDGER_COUNTERS),
+    lifetime_global.c.active_days,
+    lifetime_global.c.first_watched_ms,
+    lifetime_global.c.last_watched_ms,
+    lifetime_global.c.last_started_ms,
+).where(lifetime_global.c.id == 1)
 
 
-def _optional_int(value: Any) -> int | None:
-    return None if value is None else int(value)
-
-
-def _lifetime(row: Any) -> LifetimeTotals:
-    m = row._mapping
-    return LifetimeTotals(
-        totals=PeriodTotals.from_mapping(m),
-        active_days=int(m["active_days"]),
-        first_watched_ms=_optional_int(m["first_watched_ms"]),
-        last_watched_ms=_optional_int(m["last_watched_ms"]),
-        last_started_ms=_optional_int(m.get("last_started_ms")),
-    )
+def _range(start: int | None, end: int | None) -> dict[str, int]:
+    return {
+        "p_start": _LOWEST if start is None else start,
+        "p_end": _HIGHEST if end is None else end,
+    }
 
 
 class SqlSource:
@@ -146,81 +235,51 @@ class SqlSource:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def rollup_rows(
-        self, kind: RollupKind, limit: int, video_key: str | None
-    ) -> list[tuple[int, str, PeriodTotals]]:
+    def _rows(self, query: DriverQuery, params: Mapping[str, Any] | None = None) -> list[Row]:
+        return query.rows(self._connection, params or {})
+
+    def rollup_rows(self, kind: RollupKind, limit: int, video_key: str | None) -> list[Row]:
         nth, rows = _ROLLUPS[kind][video_key is not None]
         params: dict[str, Any] = {"p_skip": limit - 1}
         if video_key is not None:
             params["p_key"] = video_key
         oldest = self._connection.scalar(nth, params)
         # fewer than ``limit`` periods have rows: all of them
-        params["p_from"] = _LOWEST if oldest is None else int(oldest)
-        return [
-            (int(row.period), row.video_key, PeriodTotals.from_mapping(row._mapping))
-            for row in self._connection.execute(rows, params)
-        ]
+        params["p_from"] = _LOWEST if oldest is None else oldest
+        return self._rows(rows, params)
 
-    def _range(self, start: dt.date, end: dt.date) -> dict[str, int]:
-        return {"p_start": day_number(start), "p_end": day_number(end)}
+    def ledger_summary(
+        self, start: int | None, end: int, period: LedgerPeriod, profile: bool
+    ) -> list[Row]:
+        return self._rows(_SUMMARIES[(period, profile)], _range(start, end))
 
-    def ledger_groups(
-        self, start: dt.date, end: dt.date, by: LedgerGrouping
-    ) -> dict[int, PeriodTotals]:
-        rows = self._connection.execute(_LEDGER_GROUPS[by], self._range(start, end))
-        return {int(row.grouping): PeriodTotals.from_mapping(row._mapping) for row in rows}
+    def ledger_by_video(self, start: int | None, end: int) -> list[Row]:
+        return self._rows(_LEDGER_BY_VIDEO, _range(start, end))
 
-    def ledger_by_video(self, start: dt.date, end: dt.date) -> dict[str, tuple[str, PeriodTotals]]:
-        rows = self._connection.execute(_LEDGER_BY_VIDEO, self._range(start, end))
-        return {row.video_key: (row.title, PeriodTotals.from_mapping(row._mapping)) for row in rows}
-
-    def first_ledger_day(self) -> dt.date | None:
-        first = self._connection.scalar(_FIRST_DAY)
-        return None if first is None else day_from_number(int(first))
-
-    def active_days(self, start: dt.date | None, end: dt.date | None) -> dict[dt.date, int]:
-        params = {
-            "p_start": _LOWEST if start is None else day_number(start),
-            "p_end": _HIGHEST if end is None else day_number(end),
-        }
-        rows = self._connection.execute(_ACTIVE_DAYS, params)
-        return {day_from_number(int(row.local_day)): int(row.active_watched_ms) for row in rows}
+    def active_days(self, start: int | None, end: int | None) -> list[tuple[int, int]]:
+        return self._rows(_ACTIVE_DAYS, _range(start, end))
 
     def live_sessions(self, video_key: str | None) -> list[LiveSession]:
         if video_key is None:
-            rows = self._connection.execute(_LIVE)
+            rows = self._rows(_LIVE_ALL)
         else:
-            rows = self._connection.execute(_LIVE_ONE, {"p_key": video_key})
+            rows = self._rows(_LIVE_ONE, {"p_key": video_key})
         return [
-            LiveSession(
-                video_key=row.video_key,
-                started_at_ms=int(row.started_at_ms),
-                local_day=day_from_number(int(row.local_day)),
-                last_activity_ms=int(row.last_activity),
-                counters=SessionCounters(
-                    **{name: int(row._mapping[name]) for name in COUNTER_NAMES}
-                ),
-            )
-            for row in rows
+            LiveSession(row[0], row[1], row[2], row[3], SessionCounters(*row[4:])) for row in rows
         ]
 
-    def videos(self, video_key: str | None) -> list[VideoInfo]:
+    def video_rows(self, video_key: str | None) -> list[Row]:
         if video_key is None:
-            rows = self._connection.execute(_VIDEOS)
-        else:
-            rows = self._connection.execute(_VIDEOS_ONE, {"p_key": video_key})
-        return [VideoInfo(row.video_key, row.title, _optional_int(row.duration_ms)) for row in rows]
+            return self._rows(_VIDEO_ROWS_ALL)
+        return self._rows(_VIDEO_ROWS_ONE, {"p_key": video_key})
 
     def video_count(self) -> int:
         return int(self._connection.scalar(_VIDEO_COUNT) or 0)
 
-    def lifetime_videos(self, video_key: str | None) -> dict[str, LifetimeTotals]:
-        if video_key is None:
-            rows = self._connection.execute(_LIFETIME_VIDEOS)
-        else:
-            rows = self._connection.execute(_LIFETIME_VIDEOS_ONE, {"p_key": video_key})
-        return {row.video_key: _lifetime(row) for row in rows}
-
     def lifetime_global(self) -> LifetimeTotals:
         row = self._connection.execute(_LIFETIME_GLOBAL).first()
-        return LifetimeTotals() if row is None else _lifetime(row)
+        if row is None:
+            return LifetimeTotals()
+        sessions_, *counters, active_days, first, last, last_started = row
+        totals = PeriodTotals(sessions_, **dict(zip(LEDGER_COUNTERS, counters, strict=True)))
+        return LifetimeTotals(totals, active_days, first, last, last_started)

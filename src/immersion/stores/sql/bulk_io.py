@@ -26,12 +26,13 @@ the keys already stored are looked up first and left out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from functools import cached_property
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, Select, Table, and_, bindparam, func, or_, select
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -88,11 +89,8 @@ class _Prepared:
         if self.names is None:
             result = connection.exec_driver_sql(self.sql, rows)
         else:
-            names = self.names
-            result = connection.exec_driver_sql(
-                self.sql,
-                [tuple(row[name] for name in names) for row in rows],
-            )
+            values = _values_of(self.names)
+            result = connection.exec_driver_sql(self.sql, [values(row) for row in rows])
         return int(result.rowcount)
 
 
@@ -224,7 +222,7 @@ class BulkIO:
                 .limit(batch_size)
             )
             with self._reading(f"iter_records({kind})") as connection:
-                rows = connection.execute(statement).all()
+                rows = _raw_rows(connection, statement)
             if rows:
                 yield [convert(uuid, row) for row in rows]
             if len(rows) < batch_size:
@@ -241,7 +239,7 @@ class BulkIO:
             .order_by(table.c.session_id, table.c.seq)
         )
         with self._reading(f"iter_records({kind})") as connection:
-            rows = connection.execute(statement).all()
+            rows = _raw_rows(connection, statement)
         per_session: dict[int, list[Any]] = {}
         for row in rows:
             per_session.setdefault(row[0], []).append(row)
@@ -267,11 +265,15 @@ class BulkIO:
         spec = SPECS[checked]
         with self._writing(operation) as connection:
             ids = self._parent_ids(connection, checked, spec, valid)
+            to_row, parent_key = spec.to_row, spec.parent_key
+            if parent_key is None:
+                built = [to_row(record, None) for record in valid]
+            else:
+                built = [to_row(record, ids[parent_key(record)]) for record in valid]
+            key = _values_of(spec.conflict)
             rows: dict[tuple[Any, ...], dict[str, Any]] = {}
-            for record in valid:
-                parent = None if spec.parent_key is None else ids[spec.parent_key(record)]
-                row = spec.to_row(record, parent)
-                rows.setdefault(tuple(row[name] for name in spec.conflict), row)  # first wins
+            for row in built:
+                rows.setdefault(key(row), row)  # the first of equal keys wins
             return self.bulk_insert(connection, checked, spec, list(rows.values()))
 
     def _parent_ids(
@@ -309,16 +311,25 @@ class BulkIO:
             return _copy_insert(connection, spec, rows)
         if dialect not in _EXACT_ROWCOUNT:
             stored = _stored_keys(connection, spec, rows)
-            rows = [r for r in rows if tuple(r[c] for c in spec.conflict) not in stored]
+            key_of = _values_of(spec.conflict)
+            rows = [r for r in rows if key_of(r) not in stored]
             if not rows:
                 return 0
-        key = (kind, dialect)
-        prepared = self._prepared.get(key)
+        prepared = self._prepared.get((kind, dialect))
         if prepared is None:
             statement = self.insert_ignore(spec.table, spec.conflict)
-            prepared = self._prepared[key] = _Prepared(statement, spec.columns, connection)
+            prepared = _Prepared(statement, spec.columns, connection)
+            self._prepared[(kind, dialect)] = prepared
         inserted = prepared.run(connection, rows)
         return inserted if dialect in _EXACT_ROWCOUNT else len(rows)
+
+
+def _values_of(names: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """A fast ``row -> tuple of row[name] for name in names``."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (row[name],)
+    return itemgetter(*names)
 
 
 def _full_batches(buffer: list[Record], batch_size: int) -> Iterator[list[Record]]:
@@ -326,6 +337,22 @@ def _full_batches(buffer: list[Record], batch_size: int) -> Iterator[list[Record
     while len(buffer) >= batch_size:
         yield buffer[:batch_size]
         del buffer[:batch_size]
+
+
+def _raw_rows(connection: Connection, statement: Select[Any]) -> list[Any]:
+    """The rows of ``statement`` as the driver's plain tuples.
+
+    Why: for millions of samples and events SQLAlchemy's result rows cost more than the
+    query. Only for statements whose parameters are all integers (ids, ``seq``, limits),
+    which are rendered into the SQL; the columns read need no result processing (integers
+    and text)."""
+    sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _stored_keys(
@@ -342,7 +369,8 @@ def _stored_keys(
         else:
             conditions.append(column.in_(sorted(values)))
     query = select(*(spec.table.c[name] for name in spec.conflict)).where(*conditions)
-    wanted = {tuple(row[c] for c in spec.conflict) for row in rows}
+    key = _values_of(spec.conflict)
+    wanted = {key(row) for row in rows}
     return {tuple(found) for found in connection.execute(query)} & wanted
 
 

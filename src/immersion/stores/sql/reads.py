@@ -12,7 +12,8 @@ Each statement is built once at import, so SQLAlchemy compiles it once per diale
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, select
@@ -31,6 +32,7 @@ from ...domain import (
     day_from_number,
 )
 from ...results import SessionSummary
+from .fetch import DriverQuery
 from .schema import events, sessions, telemetry, videos
 
 __all__ = [
@@ -51,30 +53,56 @@ _GET_SESSION = (
     .where(sessions.c.session_uuid == bindparam("p_uuid"))
 )
 
-_SUMMARIES = (
-    select(videos.c.video_key, videos.c.title, *_SESSION_COLUMNS)
+
+def _summary_column(name: str) -> Any:
+    return videos.c[name] if name in {"video_key", "title"} else sessions.c[name]
+
+
+# The newest sessions: first the start time of the ``limit``-th newest (an index walk), then
+# the sessions from that time on in the full order. One statement ordered by
+# ``started_at_ms DESC, session_uuid`` would mix directions, which MySQL/MariaDB cannot read
+# from an ascending index: it would sort every session.
+_NTH_START = (
+    select(sessions.c.started_at_ms)
+    .order_by(sessions.c.started_at_ms.desc())
+    .limit(1)
+    .offset(bindparam("p_skip"))
+)
+# In the field order of SessionSummary, by construction.
+_SUMMARIES = DriverQuery(
+    select(*(_summary_column(f.name) for f in fields(SessionSummary)))
     .join_from(sessions, videos, sessions.c.video_id == videos.c.id)
+    .where(sessions.c.started_at_ms >= bindparam("p_from"))
     .order_by(sessions.c.started_at_ms.desc(), sessions.c.session_uuid)
     .limit(bindparam("p_limit"))
+)
+# The session's id by its UUID, so that the planners read the (session_id, time, seq) index
+# range already in order (PostgreSQL would otherwise join and sort).
+_SESSION_ID = (
+    select(sessions.c.id).where(sessions.c.session_uuid == bindparam("p_uuid")).scalar_subquery()
 )
 
 _TIMELINE = (
     select(telemetry.c.seq, telemetry.c.sample_ms, *(telemetry.c[n] for n in COUNTER_NAMES))
-    .join_from(telemetry, sessions, telemetry.c.session_id == sessions.c.id)
-    .where(sessions.c.session_uuid == bindparam("p_uuid"))
+    .where(telemetry.c.session_id == _SESSION_ID)
     .order_by(telemetry.c.sample_ms.desc(), telemetry.c.seq.desc())
 )
-_TIMELINE_LIMITED = _TIMELINE.limit(bindparam("p_limit"))
+_TIMELINE_ALL = DriverQuery(_TIMELINE)
+_TIMELINE_LIMITED = DriverQuery(_TIMELINE.limit(bindparam("p_limit")))
 
-_EVENT_COLUMNS = [c for c in events.c if c.name not in {"id", "session_id"}]
+# In the field order of TrackedEvent after session_uuid, by construction.
 _EVENTS = (
-    select(*_EVENT_COLUMNS)
-    .join_from(events, sessions, events.c.session_id == sessions.c.id)
-    .where(sessions.c.session_uuid == bindparam("p_uuid"))
+    select(*(events.c[f.name] for f in fields(TrackedEvent)[1:]))
+    .where(events.c.session_id == _SESSION_ID)
     .order_by(events.c.ts_ms, events.c.seq)
     .limit(bindparam("p_limit"))
 )
+# (an expanding IN: through Core)
 _EVENTS_OF_TYPES = _EVENTS.where(events.c.event_type.in_(bindparam("p_types", expanding=True)))
+_EVENTS_ALL = DriverQuery(_EVENTS)
+_EVENT_TYPES = {int(t): t for t in EventType}
+# the lowest stored time, for "fewer sessions than the limit"
+_LOWEST_MS = -(2**63)
 
 
 def _counters(row: Row[Any]) -> SessionCounters:
@@ -129,29 +157,21 @@ def get_session(connection: Connection, session_uuid: str) -> Session | None:
 
 def session_summaries(connection: Connection, limit: int) -> list[SessionSummary]:
     """The newest ``limit`` (> 0) sessions; see ``ImmersionTrackingStore``."""
-    rows = connection.execute(_SUMMARIES, {"p_limit": limit})
-    return [
-        SessionSummary.build(
-            session_uuid=row.session_uuid,
-            video_key=row.video_key,
-            title=row.title,
-            started_at_ms=row.started_at_ms,
-            ended_at_ms=row.ended_at_ms,
-            ended_media_ms=row.ended_media_ms,
-            counters=_counters(row),
-        )
-        for row in rows
-    ]
+    nth = connection.scalar(_NTH_START, {"p_skip": limit - 1})
+    params = {"p_from": _LOWEST_MS if nth is None else nth, "p_limit": limit}
+    return [SessionSummary(*row) for row in _SUMMARIES.rows(connection, params)]
 
 
 def session_timeline(
     connection: Connection, session_uuid: str, limit: int | None
 ) -> list[TelemetrySample]:
     if limit is None:
-        rows = connection.execute(_TIMELINE, {"p_uuid": session_uuid})
+        rows = _TIMELINE_ALL.rows(connection, {"p_uuid": session_uuid})
     else:
-        rows = connection.execute(_TIMELINE_LIMITED, {"p_uuid": session_uuid, "p_limit": limit})
-    return [TelemetrySample(session_uuid, row.seq, row.sample_ms, _counters(row)) for row in rows]
+        rows = _TIMELINE_LIMITED.rows(connection, {"p_uuid": session_uuid, "p_limit": limit})
+    return [
+        TelemetrySample(session_uuid, row[0], row[1], SessionCounters(*row[2:])) for row in rows
+    ]
 
 
 def session_events(
@@ -161,23 +181,16 @@ def session_events(
     event_types: Collection[EventType] | None,
 ) -> list[TrackedEvent]:
     params: dict[str, Any] = {"p_uuid": session_uuid, "p_limit": limit}
+    rows: Iterable[Any]
     if event_types is None:
-        rows = connection.execute(_EVENTS, params)
+        rows = _EVENTS_ALL.rows(connection, params)
     else:
         params["p_types"] = sorted({int(t) for t in event_types})
         rows = connection.execute(_EVENTS_OF_TYPES, params)
+    types = _EVENT_TYPES
     return [
         TrackedEvent(
-            session_uuid=session_uuid,
-            seq=row.seq,
-            ts_ms=row.ts_ms,
-            event_type=EventType(row.event_type),
-            line_index=row.line_index,
-            segment_start_ms=row.segment_start_ms,
-            segment_end_ms=row.segment_end_ms,
-            words_delta=row.words_delta,
-            cards_delta=row.cards_delta,
-            payload_json=row.payload_json,
+            session_uuid, seq, ts_ms, types.get(event_type) or EventType(event_type), *rest
         )
-        for row in rows
+        for seq, ts_ms, event_type, *rest in rows
     ]

@@ -1,0 +1,290 @@
+"""The row shapes of the analytics primitives, and the results built straight from them.
+
+The primitives of ``analytics_reads.AnalyticsSource`` return plain tuples of ints (and keys),
+positional rather than named: an analytics read returns up to a few thousand rows, and per
+row a named lookup, a dict or an intermediate ``PeriodTotals`` costs more than the database.
+The functions here turn such rows into the result objects of ``immersion.analytics`` with the
+same arithmetic as ``PeriodTotals`` (``minutes``, ``ratio``), so every result is identical to
+the one built through ``PeriodTotals``.
+
+Summed ledger counters (*sums*) are ten ints in ``PERIOD_FIELDS`` order::
+
+    sessions, total_watched_ms, active_watched_ms, lines_seen, words_seen, tokens_seen,
+    cards_mined, lookup_count, lookup_hits, dictionary_lookups
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from operator import add
+from typing import Any, Final
+
+from ..analytics import (
+    PERIOD_FIELDS,
+    ActivityBucket,
+    CalendarDay,
+    DailyRollup,
+    MonthlyRollup,
+    PeriodTotals,
+    Streak,
+    ThroughputBucket,
+)
+from ..domain import EPOCH_DAY, month_key
+
+__all__ = [
+    "EMPTY_SUMS",
+    "GROUP_FIRST",
+    "GROUP_HOUR",
+    "GROUP_PERIOD",
+    "GROUP_WEEKDAY",
+    "Row",
+    "Sums",
+    "activity_buckets",
+    "calendar_days",
+    "daily_rollups",
+    "date_of",
+    "day_keys",
+    "month_keys",
+    "monthly_rollups",
+    "streak_of",
+    "sums_of",
+    "throughput_bucket",
+]
+
+Row = tuple[Any, ...]
+Sums = tuple[int, ...]
+
+EMPTY_SUMS: Final[Sums] = (0,) * len(PERIOD_FIELDS)
+
+# The kinds of the rows of ``AnalyticsSource.ledger_summary``: (kind, group, *sums).
+GROUP_PERIOD: Final = 0  # group: day number or YYYYMM; all sums
+GROUP_WEEKDAY: Final = 1  # group: 0 = Monday; only active_watched_ms is summed (others 0)
+GROUP_HOUR: Final = 2  # group: 0-23; only active_watched_ms is summed (others 0)
+GROUP_FIRST: Final = 3  # group: the range's earliest local_day (None: empty); no sums (0)
+
+_EPOCH_ORDINAL = EPOCH_DAY.toordinal()
+# Day number -> date and ISO key: charts ask for the same days again and again. Bounded so a
+# long-lived process that is asked about arbitrary days cannot grow it without end.
+_DATES: dict[int, dt.date] = {}
+_ISO_DAYS: dict[int, str] = {}
+_CACHE_LIMIT = 50_000
+
+
+def sums_of(totals: PeriodTotals) -> Sums:
+    """``totals`` as a sums tuple."""
+    return (
+        totals.sessions,
+        totals.total_watched_ms,
+        totals.active_watched_ms,
+        totals.lines_seen,
+        totals.words_seen,
+        totals.tokens_seen,
+        totals.cards_mined,
+        totals.lookup_count,
+        totals.lookup_hits,
+        totals.dictionary_lookups,
+    )
+
+
+def date_of(number: int) -> dt.date:
+    """``domain.day_from_number``, cached."""
+    found = _DATES.get(number)
+    if found is None:
+        if len(_DATES) >= _CACHE_LIMIT:
+            _DATES.clear()
+        found = _DATES[number] = dt.date.fromordinal(number + _EPOCH_ORDINAL)
+    return found
+
+
+def _iso_day(number: int) -> str:
+    found = _ISO_DAYS.get(number)
+    if found is None:
+        if len(_ISO_DAYS) >= _CACHE_LIMIT:
+            _ISO_DAYS.clear()
+        found = _ISO_DAYS[number] = date_of(number).isoformat()
+    return found
+
+
+def day_keys(first: int, last: int) -> list[tuple[str, int]]:
+    """``(YYYY-MM-DD, day number)`` of every day from ``first`` to ``last`` (day numbers)."""
+    return [(_iso_day(number), number) for number in range(first, last + 1)]
+
+
+def month_keys(first: int, last: int) -> list[tuple[str, int]]:
+    """``(YYYY-MM, YYYYMM)`` of every month touched by the days ``first`` to ``last``."""
+    start, end = date_of(first), date_of(last)
+    year, month = start.year, start.month
+    keys: list[tuple[str, int]] = []
+    while (year, month) <= (end.year, end.month):
+        number = year * 100 + month
+        keys.append((month_key(number), number))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
+
+
+# ----------------------------------------------------------------- results from sums
+#
+# Each expression is the one of ``analytics.minutes`` / ``analytics.ratio`` (``x * 1.0`` is
+# ``x`` exactly, so the hit rate skips it), so the floats are bit for bit the same.
+
+
+def throughput_bucket(key: str, sums: Sums) -> ThroughputBucket:
+    """``ThroughputBucket.of(key, totals)`` from sums."""
+    _, _, active, _, words, tokens, cards, lookups, hits, dictionary = sums
+    if not active:
+        return ThroughputBucket(
+            key,
+            round(active / 60_000, 3),
+            None,
+            None,
+            None,
+            None if not lookups else round(hits / lookups, 4),
+            None if not tokens else round(dictionary / tokens * 100, 4),
+        )
+    return ThroughputBucket(
+        key,
+        round(active / 60_000, 3),
+        round(words / active * 60_000, 4),
+        round(tokens / active * 60_000, 4),
+        round(cards / active * 3_600_000, 4),
+        None if not lookups else round(hits / lookups, 4),
+        None if not tokens else round(dictionary / tokens * 100, 4),
+    )
+
+
+def activity_buckets(
+    keys: list[tuple[str, int]], groups: dict[int, Sums]
+) -> tuple[list[ActivityBucket], list[ActivityBucket], list[ThroughputBucket]]:
+    """Per bucket key, oldest first: activity, running totals, and ratios.
+
+    The running totals are summed in integers (minutes converted once per bucket), as
+    ``analytics.cumulative_buckets`` does; an empty bucket repeats the previous values.
+    """
+    activity: list[ActivityBucket] = []
+    cumulative: list[ActivityBucket] = []
+    ratios: list[ThroughputBucket] = []
+    running = EMPTY_SUMS
+    totals: tuple[Any, ...] = (0, 0.0, 0, 0, 0, 0, 0)  # ActivityBucket's fields after key
+    for key, group in keys:
+        sums = groups.get(group)
+        if sums is None:  # most buckets of a long range: nothing to compute
+            activity.append(ActivityBucket(key, 0, 0.0, 0, 0, 0, 0, 0))
+            ratios.append(ThroughputBucket(key, 0.0, None, None, None, None, None))
+        else:
+            activity.append(ActivityBucket(key, *_activity_fields(sums)))
+            ratios.append(throughput_bucket(key, sums))
+            running = tuple(map(add, running, sums))
+            totals = _activity_fields(running)
+        cumulative.append(ActivityBucket(key, *totals))
+    return activity, cumulative, ratios
+
+
+def _activity_fields(sums: Sums) -> tuple[Any, ...]:
+    """``ActivityBucket``'s fields after its key."""
+    sessions, _, active, lines, words, tokens, cards, _, _, dictionary = sums
+    return sessions, round(active / 60_000, 3), lines, words, tokens, cards, dictionary
+
+
+def daily_rollups(rows: list[Row]) -> list[DailyRollup]:
+    """``DailyRollup.of`` of each ``(day number, video_key, *sums)`` row, in order."""
+    return [
+        DailyRollup(
+            date_of(period),
+            key,
+            sessions,
+            round(active / 60_000, 3),
+            lines,
+            words,
+            tokens,
+            cards,
+            lookups,
+            hits,
+            dictionary,
+            None if not active else round(cards / active * 3_600_000, 4),
+            None if not active else round(words / active * 60_000, 4),
+            None if not lookups else round(hits / lookups, 4),
+        )
+        for (
+            period,
+            key,
+            sessions,
+            _,
+            active,
+            lines,
+            words,
+            tokens,
+            cards,
+            lookups,
+            hits,
+            dictionary,
+        ) in rows
+    ]
+
+
+def monthly_rollups(rows: list[Row]) -> list[MonthlyRollup]:
+    """``MonthlyRollup.of`` of each ``(YYYYMM, video_key, *sums)`` row, in order."""
+    months: dict[int, str] = {}
+    return [
+        MonthlyRollup(
+            months.get(period) or months.setdefault(period, month_key(period)),
+            key,
+            sessions,
+            round(active / 60_000, 3),
+            lines,
+            words,
+            tokens,
+            cards,
+            lookups,
+            hits,
+            dictionary,
+            None if not active else round(cards / active * 3_600_000, 4),
+            None if not active else round(words / active * 60_000, 4),
+            None if not lookups else round(hits / lookups, 4),
+        )
+        for (
+            period,
+            key,
+            sessions,
+            _,
+            active,
+            lines,
+            words,
+            tokens,
+            cards,
+            lookups,
+            hits,
+            dictionary,
+        ) in rows
+    ]
+
+
+# ----------------------------------------------------------------- day activity
+
+
+def streak_of(numbers: list[int], today: int) -> Streak:
+    """``analytics.streak_from_days`` over sorted, distinct day numbers."""
+    longest = run = 0
+    previous = None
+    for number in numbers:
+        run = run + 1 if previous is not None and number == previous + 1 else 1
+        if run > longest:
+            longest = run
+        previous = number
+    # Walk back from the newest active day not after today.
+    index = len(numbers) - 1
+    while index >= 0 and numbers[index] > today:
+        index -= 1
+    anchor = today if index >= 0 and numbers[index] == today else today - 1
+    current = 0
+    while index >= 0 and numbers[index] == anchor - current:
+        current += 1
+        index -= 1
+    return Streak(current_days=current, longest_days=longest, active_days=len(numbers))
+
+
+def calendar_days(first: int, last: int, active_ms: dict[int, int]) -> list[CalendarDay]:
+    """``analytics.zero_filled_days`` over day numbers."""
+    return [
+        CalendarDay(date_of(number), round(active_ms.get(number, 0) / 60_000, 3))
+        for number in range(first, last + 1)
+    ]
