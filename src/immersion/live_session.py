@@ -189,6 +189,25 @@ class LiveSession:
             payload_json,
         )
 
+    def line_event(
+        self, ts_ms: int, line_index: int, start_ms: int, end_ms: int, words: int, payload: str
+    ) -> TrackedEvent:
+        """``event`` of a subtitle line, positionally: it runs for every line."""
+        self.seq += 1
+        self.dirty = True
+        return TrackedEvent(
+            self.uuid,
+            self.seq,
+            ts_ms,
+            EventType.SUBTITLE_LINE,
+            line_index,
+            start_ms,
+            end_ms,
+            words,
+            0,
+            payload,
+        )
+
     def sample(self, now_ms: int, mono: int) -> TelemetrySample:
         """A snapshot of the counters as the next telemetry sample."""
         self.seq += 1
@@ -352,6 +371,24 @@ class SessionWriter:
         )
         self._submit(RecordEvent(event), mono)
         self.maybe_sample(live, mono)
+
+    def line(
+        self,
+        live: LiveSession,
+        line_index: int,
+        start_ms: int,
+        end_ms: int,
+        words: int,
+        payload_json: str,
+    ) -> None:
+        """Queue the event of a subtitle line (``event`` without the generality: this is
+        the hot path)."""
+        clock = self._clock
+        mono = round(clock.monotonic_s() * 1000)
+        event = live.line_event(clock.now_ms(), line_index, start_ms, end_ms, words, payload_json)
+        self._submit(RecordEvent(event), mono)
+        if mono - live.last_sample_mono >= self._sample_interval_ms:  # (the line made it dirty)
+            self.sample(live, mono)
 
     def seek(self, live: LiveSession, mono: int, from_ms: int, to_ms: int) -> None:
         forward = to_ms > from_ms

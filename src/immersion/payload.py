@@ -39,10 +39,15 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # Han ideographs (with extensions A-G and compatibility forms), hiragana, katakana (with
 # phonetic extensions and the half-width forms). Hangul is left out: Korean separates words
 # with spaces, so its word count already is a fair token count.
-_CJK = re.compile(
-    "[\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]"
+_CJK_CLASS = (
+    "\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+    "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 )
+# Counted as the length minus the runs of everything else: fewer matches than one per CJK
+# character (a Japanese line is mostly CJK).
+_NOT_CJK_RUNS = re.compile(f"[^{_CJK_CLASS}]+")
+# The C string encoder of the json module (what _ENCODER.encode calls for a str).
+_ENCODE_STRING = json.encoder.encode_basestring
 
 
 def sanitize_text(text: str) -> str:
@@ -68,7 +73,7 @@ def count_words(text: str) -> int:
 
 def count_cjk(text: str) -> int:
     """Characters of Chinese and Japanese scripts."""
-    return _CJK.subn("", text)[1]  # counts without building a list of matches
+    return len(text) - sum(map(len, _NOT_CJK_RUNS.findall(text)))
 
 
 def count_tokens(text: str, words: int | None = None) -> int:
@@ -114,7 +119,7 @@ def encode_payload(payload: Mapping[str, Any], cap_bytes: int) -> str:
 def encode_line_payload(text: str, words: int, cap_bytes: int) -> str:
     """``encode_payload({"text": text, "words": words}, cap_bytes)``, built directly: this
     runs for every subtitle line, on the caller's thread."""
-    encoded = f'{{"text":{_ENCODER.encode(text)},"words":{int(words)}}}'
+    encoded = f'{{"text":{_ENCODE_STRING(text)},"words":{int(words)}}}'
     if len(encoded) * 4 <= cap_bytes or _utf8_len(encoded) <= cap_bytes:
         return encoded
     return encode_payload({"text": text, "words": words}, cap_bytes)

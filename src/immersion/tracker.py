@@ -73,14 +73,21 @@ def _guarded(
     return guarded
 
 
+# Not seconds, although float() would take them.
+_NOT_SECONDS = (bool, str, bytes)
+
+
 def _seconds_to_ms(value: object) -> int | None:
     """Seconds as integer ms, or ``None`` for anything but a finite number in range."""
-    if isinstance(value, bool | str | bytes):
+    if type(value) is float:  # what players send: no conversion to try
+        seconds = value
+    elif isinstance(value, _NOT_SECONDS):
         return None
-    try:
-        seconds = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        return None
+    else:
+        try:
+            seconds = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError, OverflowError):
+            return None
     # NaN fails both comparisons; infinities the second.
     if not 0.0 <= seconds <= _MAX_SECONDS:
         return None
@@ -288,15 +295,13 @@ class Tracker:
             live.lines_seen += 1
             live.words_seen += len(words)
             live.tokens_seen += token_count
-            self._writer.event(
+            self._writer.line(
                 live,
-                self._writer.mono_ms(),
-                EventType.SUBTITLE_LINE,
-                line_index=line_index,
-                segment_start_ms=start_ms,
-                segment_end_ms=end_ms,
-                words_delta=len(words),
-                payload_json=encode_line_payload(normalized, len(words), self._payload_cap),
+                line_index,
+                start_ms,
+                end_ms,
+                len(words),
+                encode_line_payload(normalized, len(words), self._payload_cap),
             )
         return None
 

@@ -56,9 +56,12 @@ def _batch_size(function: F) -> F:
 
 
 class _RowsPerSecond(ProgressColumn):
+    """Throughput in the task's ``unit`` (rows unless it says otherwise)."""
+
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text("" if not speed else f"{speed:,.0f} rows/s", style="cyan")
+        unit = task.fields.get("unit", "rows")
+        return Text("" if not speed else f"{speed:,.0f} {unit}/s", style="cyan")
 
 
 @contextmanager
@@ -254,7 +257,7 @@ def import_subminer_command(
         target = open_endpoint(config, "destination")
         stack.callback(target.close)
         with _progress() as progress:
-            task = progress.add_task("sessions", total=None)
+            task = progress.add_task("sessions", total=None, unit="sessions")
 
             def tick(done: int, total: int) -> None:
                 progress.update(task, completed=done, total=total)
@@ -270,7 +273,7 @@ def import_subminer_command(
     _print_subminer(report, target.label)
     if report.skipped_count:
         for line in report.skipped:
-            err_console().print(Text(f"skipped {line}"))
+            err_console().print(Text(f"skipped {line}"), soft_wrap=True)
         raise click.ClickException(
             f"{report.skipped_count} SubMiner rows could not be imported (the first are listed "
             "above); everything else was"
@@ -378,7 +381,9 @@ def import_(config_path: Path | None, db: Path | None, file: Path, batch_size: i
     problems = []
     if report.rejected:
         for rejected in report.rejected[:_MAX_LISTED]:
-            err_console().print(Text(f"rejected {rejected.where}: {rejected.reason}"))
+            err_console().print(
+                Text(f"rejected {rejected.where}: {rejected.reason}"), soft_wrap=True
+            )
         if len(report.rejected) > _MAX_LISTED:
             err_console().print(f"... and {len(report.rejected) - _MAX_LISTED:,} more")
         problems.append(f"{len(report.rejected):,} records rejected (listed above)")

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -74,6 +74,8 @@ _PERIOD = itemgetter(0)
 _KEY = itemgetter(1)
 _VIDEO_KEY = itemgetter(0)
 _VIDEO_ACTIVE = itemgetter(3)
+_STATS_KEY = attrgetter("video_key")
+_LAST_WATCHED = attrgetter("last_watched_ms")
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,11 +267,12 @@ class AnalyticsReads(abc.ABC):
             VideoStats(*row) if row[0] not in live_by_video else _with_live(row, live_by_video)
             for row in rows
         ]
-        # Most recently watched first, never-watched last, ties by key (code point order).
-        stats.sort(
-            key=lambda s: (s.last_watched_ms is None, -(s.last_watched_ms or 0), s.video_key)
-        )
-        return stats
+        # Most recently watched first, never-watched last, ties by key (code point order):
+        # stable sorts on plain attributes (a key function per video costs more than the sort).
+        stats.sort(key=_STATS_KEY)
+        watched = [s for s in stats if s.last_watched_ms is not None]
+        watched.sort(key=_LAST_WATCHED, reverse=True)
+        return watched + [s for s in stats if s.last_watched_ms is None]
 
     def overview(self, today: dt.date | None = None) -> Overview:
         end = day_number(self._today(today))

@@ -22,7 +22,8 @@ from ..config import TrackerConfig
 from ..domain import EventType, Session, SessionStatus, TelemetrySample, TrackedEvent, Video
 from ..errors import PermanentStoreError, StoreIntegrityError
 from ..localtime import zone_named
-from ..records import Record, RecordKey, RecordKind, check_kind, check_records
+from ..records import Record, RecordKey, RecordKind, check_kind
+from .record_validation import check_records
 from ..results import SchemaStatus, SessionSummary, StoreCapabilities
 from ..store import PruneCutoffs
 from ..writes import Write

@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import NoReturn
+from operator import attrgetter
+from typing import Any, NoReturn
 
-from ..domain import EventType, SessionCounters, SourceType, TrackedEvent, Video
+from ..domain import (
+    COUNTER_NAMES,
+    EventType,
+    SessionCounters,
+    SourceType,
+    TelemetrySample,
+    TrackedEvent,
+    Video,
+)
 from ..errors import StoreIntegrityError
 from ..writes import (
     FinalizeSession,
@@ -42,6 +51,14 @@ def validate_write(write: Write) -> Write:
     Raises ``StoreIntegrityError`` for anything ``ImmersionTrackingStore.write_batch``
     documents as invalid. Whether named videos and sessions exist is not checked here.
     """
+    # Events and samples are the bulk of every batch: a value of exactly the expected types
+    # is accepted by one cheap test; anything else takes the checks below (which also name
+    # what is wrong).
+    if type(write) is RecordEvent:
+        if _plain_event(write.event):
+            return write
+    elif type(write) is RecordSample and _plain_sample(write.sample):
+        return write
     match write:
         case UpsertVideo(video=video):
             return UpsertVideo(_checked_video(video))
@@ -82,6 +99,67 @@ def validate_write(write: Write) -> Write:
         case _:
             _fail(f"not a write: {type(write).__name__}")
     return write
+
+
+_INT_ONLY = {int}
+_COUNTER_VALUES = attrgetter(*COUNTER_NAMES)
+_UUID_CHARS = MAX_KEY_CHARS["session_uuid"]
+
+
+def _plain_ints(values: tuple[Any, ...]) -> bool:
+    """All exactly ``int`` (not ``bool``) and storable."""
+    return (
+        set(map(type, values)) == _INT_ONLY and min(values) >= 0 and max(values) <= MAX_STORED_INT
+    )
+
+
+def _plain_key(value: object) -> bool:
+    """A session UUID in ASCII (so no lone surrogate) that ``_key`` accepts."""
+    return (
+        type(value) is str
+        and 0 < len(value) <= _UUID_CHARS
+        and value.isascii()
+        and "\x00" not in value
+    )
+
+
+def _plain_event(event: TrackedEvent) -> bool:
+    """Whether ``_checked_event`` accepts ``event`` unchanged (a sufficient test)."""
+    optional: tuple[Any, ...] = (event.line_index, event.segment_start_ms, event.segment_end_ms)
+    if None in optional:
+        optional = tuple(value for value in optional if value is not None)
+    payload = event.payload_json
+    return (
+        type(event.event_type) is EventType
+        and _plain_key(event.session_uuid)
+        and _plain_ints((event.seq, event.ts_ms, event.words_delta, event.cards_delta, *optional))
+        and (
+            payload is None
+            or (
+                type(payload) is str
+                and "\x00" not in payload
+                and (payload.isascii() or _encodes(payload))
+            )
+        )
+    )
+
+
+def _plain_sample(sample: TelemetrySample) -> bool:
+    """Whether the checks of a ``RecordSample`` accept ``sample`` (a sufficient test)."""
+    counters = sample.counters
+    return (
+        type(counters) is SessionCounters
+        and _plain_key(sample.session_uuid)
+        and _plain_ints((sample.seq, sample.sample_ms, *_COUNTER_VALUES(counters)))
+    )
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _fail(message: str) -> NoReturn:

@@ -30,7 +30,6 @@ from ..records import RECORD_KINDS, RecordKey, RecordKind, record_key
 from . import TransferError
 from .endpoints import Endpoint
 from .loading import CHECKPOINT_PREFIX, Loader, is_empty
-from .prefetch import prefetched
 
 __all__ = ["DONE", "MigrationResult", "Observer", "checkpoint_key", "migrate"]
 
@@ -170,7 +169,7 @@ def _copy_kind(
     done = 0 if after is None else min(total, store.count_records(kind))
     observer.kind_started(kind, total, done, True)
     read = inserted = 0
-    for batch in prefetched(source.store.iter_records(kind, after=after, batch_size=batch_size)):
+    for batch in source.store.iter_records(kind, after=after, batch_size=batch_size):
         inserted += loader.load(kind, loader.prepare(kind, batch))
         # After the load: a crash in between loads this batch again, which stores nothing.
         store.set_state(key, json.dumps(list(record_key(kind, batch[-1]))))

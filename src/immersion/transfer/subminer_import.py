@@ -242,9 +242,9 @@ class _Importer:
         latest = max(samples, key=lambda s: (s.sample_ms, s.seq), default=None)
         counters = latest.counters.as_dict() if latest is not None else {}
         active = ended_at is None or number(row.get("status")) == int(SessionStatus.ACTIVE)
+        closing = ended_at is None
         if ended_at is None:
             ended_at = latest.sample_ms if latest is not None else started
-            report.sessions_closed += 1
         elif any(from_row.values()) and not active:
             counters.update(from_row)  # v11+: the row's final counters win
         final = SessionCounters(**counters)
@@ -263,6 +263,7 @@ class _Importer:
                 return
         elif stored is None:
             report.sessions_new += 1
+        report.sessions_closed += closing
         self.write(start)
         for sample in samples:
             self.write(RecordSample(sample))

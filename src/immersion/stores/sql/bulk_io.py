@@ -14,8 +14,11 @@ resolved to ids in one query per batch (an unknown one is a ``StoreIntegrityErro
 inserted with the store's ``insert_ignore`` hook in one transaction, by the fastest safe path
 of the engine (``bulk_insert``):
 
-- PostgreSQL, telemetry and events: ``COPY`` into a temporary table, then one
-  ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (COPY alone cannot skip existing rows);
+- PostgreSQL, telemetry and events: ``COPY`` straight into the table, under a savepoint;
+  when a row is already stored the COPY fails (it cannot skip rows), is rolled back to the
+  savepoint, and the batch is copied into a temporary table and moved over with one
+  ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (measured at 1M events: 197k rows/s
+  direct, 137k through the temporary table, 50k with executemany);
 - elsewhere ``executemany`` of the compiled statement straight through the driver (PyMySQL
   rewrites it into multi-row ``INSERT``\\ s, sqlite3 and psycopg loop in C / pipeline mode).
 
@@ -52,6 +55,7 @@ _IN_CHUNK = 1000
 _EXACT_ROWCOUNT = frozenset({"sqlite", "postgresql"})
 # Kinds loaded with COPY on PostgreSQL.
 _COPIED = frozenset({"telemetry", "events"})
+_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 
 _PARENTS = {
     "video": (videos.c.video_key, videos.c.id),
@@ -375,16 +379,31 @@ def _stored_keys(
 
 
 def _copy_insert(connection: Connection, spec: KindSpec, rows: list[dict[str, Any]]) -> int:
-    """PostgreSQL: ``COPY`` the rows into a temporary table, then insert those not stored."""
+    """PostgreSQL: ``COPY`` the rows straight into the table when none of them is stored
+    yet (the common case: a fresh copy); when one is (a resumed batch, a merge, a concurrent
+    writer), the COPY fails on its unique key, is rolled back to a savepoint, and the rows go
+    through a temporary table and ``INSERT ... ON CONFLICT DO NOTHING`` instead."""
     quote = connection.dialect.identifier_preparer.quote
     target = connection.dialect.identifier_preparer.format_table(spec.table)
-    columns = spec.columns
-    column_list = ", ".join(quote(name) for name in columns)
-    conflict = ", ".join(quote(name) for name in spec.conflict)
-    temp = quote(f"immersion_load_{spec.table.name}")
+    column_list = ", ".join(quote(name) for name in spec.columns)
+    values = _values_of(spec.columns)
     driver = connection.connection.driver_connection
     assert driver is not None
     with driver.cursor() as cursor:
+        cursor.execute("SAVEPOINT immersion_copy")
+        try:
+            with cursor.copy(f"COPY {target} ({column_list}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(values(row))
+        except Exception as exc:
+            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
+                raise
+            cursor.execute("ROLLBACK TO SAVEPOINT immersion_copy")
+        else:
+            cursor.execute("RELEASE SAVEPOINT immersion_copy")
+            return len(rows)
+        temp = quote(f"immersion_load_{spec.table.name}")
+        conflict = ", ".join(quote(name) for name in spec.conflict)
         # Same column types as the target; dropped again below (and with a rolled-back
         # transaction), so a second load in one connection starts from nothing.
         cursor.execute(
@@ -392,7 +411,7 @@ def _copy_insert(connection: Connection, spec: KindSpec, rows: list[dict[str, An
         )
         with cursor.copy(f"COPY {temp} ({column_list}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row([row[name] for name in columns])
+                copy.write_row(values(row))
         cursor.execute(
             f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {temp} "
             f"ON CONFLICT ({conflict}) DO NOTHING"

@@ -1,10 +1,11 @@
-"""Reads of many rows straight through the driver's cursor (the read side of ``bulk``).
+"""Reads of many rows taken straight from the driver's cursor (the read side of ``bulk``).
 
 Why: a read that returns hundreds of rows (rollups, trends, video stats, a session's events)
 spends about as long in SQLAlchemy's per-row result handling as in the database. These
-statements are still written once in Core and compiled once per dialect; they return only
-integers and strings, which need no result processing, so the driver's own tuples are the
-result. A statement that needs processing, or an expanding ``IN``, runs through Core.
+statements are still written once in Core and compiled once per dialect, and executed by
+SQLAlchemy (transaction, events, error handling); they return only integers and strings,
+which need no result processing, so the rows are the driver's own tuples. A statement that
+needs processing, or an expanding ``IN``, runs through Core as usual.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class _Prepared:
         if missing:
             raise KeyError(f"missing parameters: {', '.join(sorted(missing))}")
         defaults = self.defaults
-        values = [params[n] if n in params else defaults[n] for n in self.names]
+        values = tuple(params[n] if n in params else defaults[n] for n in self.names)
         return values if self.positional else dict(zip(self.names, values, strict=True))
 
 
@@ -82,12 +83,10 @@ class DriverQuery:
         prepared = self._prepared[dialect.name]
         if prepared is None:
             return [tuple(row) for row in connection.execute(self.statement, params)]
-        if not connection.in_transaction():
-            # as the first Core statement would: the read's statements share one transaction
-            connection.begin()
-        cursor = connection.connection.cursor()
+        # Through SQLAlchemy's execution (transaction, events, error handling), but the rows
+        # are read from the driver's cursor.
+        result = connection.exec_driver_sql(prepared.sql, prepared.parameters(params))
         try:
-            cursor.execute(prepared.sql, prepared.parameters(params))
-            return list(cursor.fetchall())
+            return list(result.cursor.fetchall())
         finally:
-            cursor.close()
+            result.close()

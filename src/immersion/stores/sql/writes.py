@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -85,6 +86,7 @@ _EVENT_KEYS = (
     "payload_json",
 )
 _LIVE_KEYS = ("p_id", "p_active", "p_seq", "p_ms", *(f"p_{name}" for name in COUNTER_NAMES))
+_COUNTER_VALUES = attrgetter(*COUNTER_NAMES)
 
 
 @dataclass
@@ -339,16 +341,16 @@ def _write_run(
             # the first of equal seqs is the one stored (later duplicates are ignored)
             if best is None or sample.seq > best.seq:
                 newest[sample.session_uuid] = sample
-        live = []
-        for sample in newest.values():
-            params = _counter_params(sample.counters)
-            params.update(
-                p_id=ids[sample.session_uuid],
-                p_active=_ACTIVE,
-                p_seq=sample.seq,
-                p_ms=sample.sample_ms,
+        live = [
+            (
+                ids[sample.session_uuid],
+                _ACTIVE,
+                sample.seq,
+                sample.sample_ms,
+                *_COUNTER_VALUES(sample.counters),
             )
-            live.append(params)
+            for sample in newest.values()
+        ]
         statements.raise_live.run(batch.connection, live)
     if events_run:
         statements.insert_event.run(batch.connection, [_event_row(ids, e) for _, e in events_run])
@@ -390,22 +392,27 @@ def _session_row(write: StartSession, video_id: int) -> dict[str, Any]:
     }
 
 
-def _sample_row(ids: dict[str, int], sample: TelemetrySample) -> dict[str, Any]:
-    row: dict[str, Any] = sample.counters.as_dict()
-    row.update(session_id=ids[sample.session_uuid], seq=sample.seq, sample_ms=sample.sample_ms)
-    return row
+def _sample_row(ids: dict[str, int], sample: TelemetrySample) -> tuple[Any, ...]:
+    """The values of ``_SAMPLE_KEYS``."""
+    return (
+        ids[sample.session_uuid],
+        sample.seq,
+        sample.sample_ms,
+        *_COUNTER_VALUES(sample.counters),
+    )
 
 
-def _event_row(ids: dict[str, int], event: TrackedEvent) -> dict[str, Any]:
-    return {
-        "session_id": ids[event.session_uuid],
-        "seq": event.seq,
-        "ts_ms": event.ts_ms,
-        "event_type": int(event.event_type),
-        "line_index": event.line_index,
-        "segment_start_ms": event.segment_start_ms,
-        "segment_end_ms": event.segment_end_ms,
-        "words_delta": event.words_delta,
-        "cards_delta": event.cards_delta,
-        "payload_json": event.payload_json,
-    }
+def _event_row(ids: dict[str, int], event: TrackedEvent) -> tuple[Any, ...]:
+    """The values of ``_EVENT_KEYS``."""
+    return (
+        ids[event.session_uuid],
+        event.seq,
+        event.ts_ms,
+        int(event.event_type),
+        event.line_index,
+        event.segment_start_ms,
+        event.segment_end_ms,
+        event.words_delta,
+        event.cards_delta,
+        event.payload_json,
+    )
