@@ -165,7 +165,6 @@ class LiveSession:
         self,
         ts_ms: int,
         event_type: EventType,
-        *,
         line_index: int | None,
         segment_start_ms: int | None,
         segment_end_ms: int | None,
@@ -173,7 +172,8 @@ class LiveSession:
         cards_delta: int,
         payload_json: str | None,
     ) -> TrackedEvent:
-        """The next event; the caller has already changed the counters it reflects."""
+        """The next event; the caller has already changed the counters it reflects.
+        (Positional: it runs for every subtitle line.)"""
         self.seq += 1
         self.dirty = True
         return TrackedEvent(
@@ -187,25 +187,6 @@ class LiveSession:
             words_delta,
             cards_delta,
             payload_json,
-        )
-
-    def line_event(
-        self, ts_ms: int, line_index: int, start_ms: int, end_ms: int, words: int, payload: str
-    ) -> TrackedEvent:
-        """``event`` of a subtitle line, positionally: it runs for every line."""
-        self.seq += 1
-        self.dirty = True
-        return TrackedEvent(
-            self.uuid,
-            self.seq,
-            ts_ms,
-            EventType.SUBTITLE_LINE,
-            line_index,
-            start_ms,
-            end_ms,
-            words,
-            0,
-            payload,
         )
 
     def sample(self, now_ms: int, mono: int) -> TelemetrySample:
@@ -383,9 +364,17 @@ class SessionWriter:
     ) -> None:
         """Queue the event of a subtitle line (``event`` without the generality: this is
         the hot path)."""
-        clock = self._clock
-        mono = round(clock.monotonic_s() * 1000)
-        event = live.line_event(clock.now_ms(), line_index, start_ms, end_ms, words, payload_json)
+        mono = self.mono_ms()
+        event = live.event(
+            self._clock.now_ms(),
+            EventType.SUBTITLE_LINE,
+            line_index,
+            start_ms,
+            end_ms,
+            words,
+            0,
+            payload_json,
+        )
         self._submit(RecordEvent(event), mono)
         if mono - live.last_sample_mono >= self._sample_interval_ms:  # (the line made it dirty)
             self.sample(live, mono)

@@ -238,9 +238,9 @@ class ImmersionTrackingStore(Protocol):
         groups), and loading lifetime totals or rollups copies them as they are.
 
         Raises ``StoreIntegrityError`` (nothing stored) when a record carries an invalid
-        value (``immersion.records.check_records``: the rules of ``write_batch``), is not of
-        ``kind``'s record type, or names a video (sessions, ledger, rollups, lifetime) or a
-        session (telemetry, events) that is not stored; ``PermanentStoreError`` on a
+        value (``stores.record_validation.check_records``: the rules of ``write_batch``), is
+        not of ``kind``'s record type, or names a video (sessions, ledger, rollups, lifetime)
+        or a session (telemetry, events) that is not stored; ``PermanentStoreError`` on a
         read-only store; ``ValueError`` for an unknown kind.
         """
         ...

@@ -29,14 +29,15 @@ from rich.text import Text
 from ..records import RecordKind
 from ..transfer.endpoints import open_endpoint, storage_for
 from ..transfer.export import export_store
-from ..transfer.importer import ImportReport, import_path
-from ..transfer.migrate import MigrationResult, Observer
+from ..transfer.importer import import_path
+from ..transfer.migrate import Observer
 from ..transfer.migrate import migrate as run_migration
-from ..transfer.subminer_import import SubminerReport, import_subminer
-from ..transfer.verify import Verification, verify
+from ..transfer.subminer_import import import_subminer
+from ..transfer.verify import verify
 from .command import LearnerCommand
 from .options import resolve_config, store_options
-from .render import console, err_console, format_count, new_table
+from .render import console, err_console, format_count
+from .transfer_report import print_import, print_migration, print_subminer, print_verification
 
 __all__ = ["export", "import_", "import_subminer_command", "migrate"]
 
@@ -155,86 +156,28 @@ def migrate(
             raise click.ClickException(
                 "interrupted; run the same command again to continue where it stopped"
             ) from None
-        _print_migration(result, f"{origin.label} -> {target.label}")
+        print_migration(result, f"{origin.label} -> {target.label}")
+        merged = result.mode == "merge"
         with _progress() as progress:
             tasks: dict[RecordKind, TaskID] = {}
 
             def tick(kind: RecordKind, done: int) -> None:
                 if kind not in tasks:
-                    total = origin.store.count_records(kind)
+                    total = origin.store.count_records(kind) * (1 if merged else 2)
                     tasks[kind] = progress.add_task(f"verify {kind}", total=total)
                 progress.update(tasks[kind], completed=done)
 
             verification = verify(
                 origin.store,
                 target.store,
-                merge=result.mode == "merge",
+                merge=merged,
                 batch_size=batch_size,
                 tick=tick,
             )
-    _print_verification(verification)
+    print_verification(verification)
     if not verification.ok:
         failed = ", ".join(c.kind for c in verification.checks if not c.ok)
         raise click.ClickException(f"verification failed: the destination differs in {failed}")
-
-
-def _print_migration(result: MigrationResult, route: str) -> None:
-    say = console().print
-    if result.already_complete:
-        say(
-            f"This migration ({route}) had already finished: nothing to copy (--merge brings "
-            "over what the source gained since). Verifying.",
-            soft_wrap=True,
-        )
-        return
-    rows = sum(result.read.values())
-    rate = result.rows_per_second
-    how = "resumed and finished" if result.resumed else "finished"
-    say(
-        f"Migration ({result.mode}, {route}) {how}: {format_count(rows)} records read, "
-        f"{format_count(sum(result.inserted.values()))} new in the destination, in "
-        f"{result.seconds:.1f} s" + (f" ({rate:,.0f} rows/s)" if rate else "") + ".",
-        soft_wrap=True,
-    )
-    if result.mode == "merge":
-        say(
-            f"Rollups and lifetime totals recomputed ({result.rollup_groups} groups); "
-            f"{result.finalized} active sessions ended with the source's final counters.",
-            soft_wrap=True,
-        )
-
-
-def _print_verification(verification: Verification) -> None:
-    merge = any(check.merge for check in verification.checks)
-    table = new_table(f"Verification ({verification.seconds:.1f} s)")
-    table.add_column("data")
-    table.add_column("source", justify="right")
-    table.add_column("destination", justify="right")
-    table.add_column("missing" if merge else "checksum", justify="right")
-    table.add_column("result")
-    for check in verification.checks:
-        if check.recomputed:
-            result = "recomputed"
-        elif not check.ok:
-            result = "[red]MISSING[/red]" if merge else "[red]MISMATCH[/red]"
-        elif check.conflicts:
-            result = f"ok ({check.conflicts} kept as the destination had them)"
-        else:
-            result = "[green]match[/green]"
-        detail = (
-            format_count(check.missing)
-            if merge
-            else f"{check.source_checksum:032x}"[:12]
-            + ("" if check.ok else f" / {check.destination_checksum:032x}"[:15])
-        )
-        table.add_row(
-            check.kind,
-            format_count(check.source_rows),
-            format_count(check.destination_rows),
-            detail,
-            result,
-        )
-    console().print(table)
 
 
 # ----------------------------------------------------------------- import-subminer
@@ -270,7 +213,7 @@ def import_subminer_command(
                 batch_size=batch_size,
                 tick=tick,
             )
-    _print_subminer(report, target.label)
+    print_subminer(report, target.label)
     if report.skipped_count:
         for line in report.skipped:
             err_console().print(Text(f"skipped {line}"), soft_wrap=True)
@@ -278,24 +221,6 @@ def import_subminer_command(
             f"{report.skipped_count} SubMiner rows could not be imported (the first are listed "
             "above); everything else was"
         )
-
-
-def _print_subminer(report: SubminerReport, label: str) -> None:
-    table = new_table(f"SubMiner import (schema v{report.version}) into {label}", show_header=False)
-    table.add_column("what", style="bold")
-    table.add_column("value", justify="right")
-    table.add_row("videos", f"{report.videos:,} ({report.videos_new:,} new)")
-    table.add_row(
-        "sessions",
-        f"{report.sessions:,} ({report.sessions_new:,} new, "
-        f"{report.sessions_unchanged:,} already imported)",
-    )
-    table.add_row("active sessions closed at their last sample", f"{report.sessions_closed:,}")
-    table.add_row("telemetry samples written", f"{report.samples:,}")
-    table.add_row("events written", f"{report.events:,}")
-    table.add_row("rows skipped", f"{report.skipped_count:,}")
-    table.add_row("took", f"{report.seconds:.1f} s")
-    console().print(table)
 
 
 # ----------------------------------------------------------------- export / import
@@ -377,7 +302,7 @@ def import_(config_path: Path | None, db: Path | None, file: Path, batch_size: i
                 progress.update(tasks[kind], completed=done)
 
             report = import_path(target.store, file, batch_size=batch_size, tick=tick)
-    _print_import(report, target.label)
+    print_import(report, target.label)
     problems = []
     if report.rejected:
         for rejected in report.rejected[:_MAX_LISTED]:
@@ -392,23 +317,3 @@ def import_(config_path: Path | None, db: Path | None, file: Path, batch_size: i
     if problems:
         stored = sum(report.inserted.values())
         raise click.ClickException("; ".join(problems) + f"; {stored:,} valid records were stored")
-
-
-def _print_import(report: ImportReport, label: str) -> None:
-    table = new_table(f"Import ({report.mode}) into {label}")
-    table.add_column("data")
-    table.add_column("valid", justify="right")
-    table.add_column("stored", justify="right")
-    table.add_column("already present", justify="right")
-    for kind, read in report.read.items():
-        if kind in report.recomputed:
-            table.add_row(kind, format_count(read), "recomputed", "")
-            continue
-        stored = report.inserted.get(kind, 0)
-        table.add_row(kind, format_count(read), format_count(stored), format_count(read - stored))
-    console().print(table)
-    if report.mode == "merge":
-        console().print(
-            f"Rollups and lifetime totals recomputed ({report.rollup_groups} groups).",
-            soft_wrap=True,
-        )

@@ -55,6 +55,7 @@ from .analytics_rows import (
     monthly_rollups,
     streak_of,
     throughput_bucket,
+    weekday_of,
 )
 from .ledger import LifetimeTotals
 
@@ -103,14 +104,20 @@ class AnalyticsSource(Protocol):
         ...
 
     def ledger_summary(
-        self, start: int | None, end: int, period: LedgerPeriod, profile: bool
+        self,
+        start: int | None,
+        end: int,
+        period: LedgerPeriod,
+        *,
+        weekdays: bool = False,
+        hours: bool = False,
     ) -> list[Row]:
         """Sums of the ledger rows with ``start <= local_day <= end`` as ``(kind, group,
-        *sums)`` rows: one per non-empty ``period`` group (``GROUP_PERIOD``), with
-        ``profile`` also per weekday (``GROUP_WEEKDAY``) and per start hour (``GROUP_HOUR``),
-        these two with only ``active_watched_ms`` summed (the other sums 0); and always
-        exactly one ``GROUP_FIRST`` row whose group is the earliest ``local_day`` in the
-        range (``None`` when it is empty), sums 0. Any order."""
+        *sums)`` rows: one per non-empty ``period`` group (``GROUP_PERIOD``); with
+        ``weekdays`` also per weekday (``GROUP_WEEKDAY``), with ``hours`` per start hour
+        (``GROUP_HOUR``), these two with only ``active_watched_ms`` summed (the other sums
+        0); and always exactly one ``GROUP_FIRST`` row whose group is the earliest
+        ``local_day`` in the range (``None`` when it is empty), sums 0. Any order."""
         ...
 
     def ledger_by_video(self, start: int | None, end: int) -> list[Row]:
@@ -182,7 +189,7 @@ class AnalyticsReads(abc.ABC):
         end = day_number(self._today(today))
         start = _range_start(range, end)
         with self._analytics("throughput") as source:
-            rows = source.ledger_summary(start, end, "day" if group_by == "day" else "month", False)
+            rows = source.ledger_summary(start, end, "day" if group_by == "day" else "month")
         groups, first = _split(rows)
         start = _start_of(range, start, end, first)
         # the range's totals: every group added up, as the ledger holds nothing else in it
@@ -206,7 +213,12 @@ class AnalyticsReads(abc.ABC):
         end = day_number(self._today(today))
         start = _range_start(range, end)
         with self._analytics("trends") as source:
-            rows = source.ledger_summary(start, end, "day" if group_by == "day" else "month", True)
+            by_day = group_by == "day"
+            # By day, the weekdays follow from the day groups (a ledger row's weekday is its
+            # day's): one pass over the range fewer.
+            rows = source.ledger_summary(
+                start, end, "day" if by_day else "month", weekdays=not by_day, hours=True
+            )
             per_video = source.ledger_by_video(start, end)
         groups, first = _split(rows)
         start = _start_of(range, start, end, first)
@@ -217,6 +229,9 @@ class AnalyticsReads(abc.ABC):
                 weekdays[row[1]] = row[4]  # active_watched_ms
             elif row[0] == GROUP_HOUR:
                 hours[row[1]] = row[4]
+        if by_day:
+            for day, sums in groups.items():
+                weekdays[weekday_of(day)] += sums[2]
         activity, cumulative, ratios = activity_buckets(_bucket_keys(start, end, group_by), groups)
         # Most active time first, ties by key: two stable sorts.
         per_video.sort(key=_VIDEO_KEY)
@@ -280,7 +295,7 @@ class AnalyticsReads(abc.ABC):
             lifetime = source.lifetime_global()
             live = source.live_sessions(None)
             video_count = source.video_count()
-            today_rows = source.ledger_summary(end, end, "day", False)
+            today_rows = source.ledger_summary(end, end, "day")
             days = source.active_days(None, None)
         streak = streak_of(sorted(day for day, _ in days), end)
         ended = lifetime.totals

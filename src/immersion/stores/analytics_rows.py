@@ -49,6 +49,7 @@ __all__ = [
     "streak_of",
     "sums_of",
     "throughput_bucket",
+    "weekday_of",
 ]
 
 Row = tuple[Any, ...]
@@ -103,6 +104,11 @@ def _iso_day(number: int) -> str:
             _ISO_DAYS.clear()
         found = _ISO_DAYS[number] = date_of(number).isoformat()
     return found
+
+
+def weekday_of(number: int) -> int:
+    """``localtime.local_weekday`` of a day number (0 = Monday; day 0 was a Thursday)."""
+    return (number + 3) % 7
 
 
 def day_keys(first: int, last: int) -> list[tuple[str, int]]:

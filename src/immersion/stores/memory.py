@@ -23,7 +23,6 @@ from ..domain import EventType, Session, SessionStatus, TelemetrySample, Tracked
 from ..errors import PermanentStoreError, StoreIntegrityError
 from ..localtime import zone_named
 from ..records import Record, RecordKey, RecordKind, check_kind
-from .record_validation import check_records
 from ..results import SchemaStatus, SessionSummary, StoreCapabilities
 from ..store import PruneCutoffs
 from ..writes import Write
@@ -31,6 +30,7 @@ from .analytics_reads import AnalyticsReads, AnalyticsSource
 from .memory_analytics import MemoryAnalytics, MemorySource
 from .memory_bulk import MemoryBulk
 from .memory_staging import MemoryTables, Staging
+from .record_validation import check_records
 from .validation import validate_write
 
 __all__ = ["MEMORY_REVISION", "MemoryStore", "from_config"]

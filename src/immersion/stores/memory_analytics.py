@@ -167,7 +167,13 @@ class MemorySource:
         )
 
     def ledger_summary(
-        self, start: int | None, end: int, period: LedgerPeriod, profile: bool
+        self,
+        start: int | None,
+        end: int,
+        period: LedgerPeriod,
+        *,
+        weekdays: bool = False,
+        hours: bool = False,
     ) -> list[Row]:
         groups: dict[tuple[int, int], PeriodTotals] = {}
         first: int | None = None
@@ -175,11 +181,13 @@ class MemorySource:
             number = entry.day_number
             key = (GROUP_PERIOD, number if period == "day" else entry.local_month)
             groups[key] = groups.get(key, PeriodTotals()).plus(entry.totals)
-            if profile:
-                # weekday and hour groups sum active time only (as the SQL stores do)
-                active = PeriodTotals(active_watched_ms=entry.totals.active_watched_ms)
-                for key in ((GROUP_WEEKDAY, entry.local_weekday), (GROUP_HOUR, entry.local_hour)):
-                    groups[key] = groups.get(key, PeriodTotals()).plus(active)
+            # weekday and hour groups sum active time only (as the SQL stores do)
+            active = PeriodTotals(active_watched_ms=entry.totals.active_watched_ms)
+            extra = [(GROUP_WEEKDAY, entry.local_weekday)] if weekdays else []
+            if hours:
+                extra.append((GROUP_HOUR, entry.local_hour))
+            for key in extra:
+                groups[key] = groups.get(key, PeriodTotals()).plus(active)
             first = number if first is None else min(first, number)
         rows: list[Row] = [
             (kind, group, *sums_of(totals)) for (kind, group), totals in groups.items()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from operator import attrgetter
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from ..domain import (
     COUNTER_NAMES,
@@ -51,13 +51,13 @@ def validate_write(write: Write) -> Write:
     Raises ``StoreIntegrityError`` for anything ``ImmersionTrackingStore.write_batch``
     documents as invalid. Whether named videos and sessions exist is not checked here.
     """
-    # Events and samples are the bulk of every batch: a value of exactly the expected types
-    # is accepted by one cheap test; anything else takes the checks below (which also name
-    # what is wrong).
+    # Events and samples are the bulk of every batch: straight to their checks (the match
+    # below tries each class in turn), and the write itself back when nothing changed.
     if type(write) is RecordEvent:
-        if _plain_event(write.event):
-            return write
-    elif type(write) is RecordSample and _plain_sample(write.sample):
+        event = _checked_event(write.event)
+        return write if event is write.event else RecordEvent(event)
+    if type(write) is RecordSample:
+        _checked_sample(write.sample)
         return write
     match write:
         case UpsertVideo(video=video):
@@ -84,10 +84,7 @@ def validate_write(write: Write) -> Write:
             if not (isinstance(hour, int) and 0 <= hour <= 23):
                 _fail(f"local_hour must be 0-23, got {hour!r}")
         case RecordSample(sample=sample):
-            _key("session_uuid", sample.session_uuid)
-            _int("seq", sample.seq)
-            _int("sample_ms", sample.sample_ms)
-            _counters(sample.counters)
+            _checked_sample(sample)
         case RecordEvent(event=event):
             return RecordEvent(_checked_event(event))
         case FinalizeSession():
@@ -101,65 +98,7 @@ def validate_write(write: Write) -> Write:
     return write
 
 
-_INT_ONLY = {int}
 _COUNTER_VALUES = attrgetter(*COUNTER_NAMES)
-_UUID_CHARS = MAX_KEY_CHARS["session_uuid"]
-
-
-def _plain_ints(values: tuple[Any, ...]) -> bool:
-    """All exactly ``int`` (not ``bool``) and storable."""
-    return (
-        set(map(type, values)) == _INT_ONLY and min(values) >= 0 and max(values) <= MAX_STORED_INT
-    )
-
-
-def _plain_key(value: object) -> bool:
-    """A session UUID in ASCII (so no lone surrogate) that ``_key`` accepts."""
-    return (
-        type(value) is str
-        and 0 < len(value) <= _UUID_CHARS
-        and value.isascii()
-        and "\x00" not in value
-    )
-
-
-def _plain_event(event: TrackedEvent) -> bool:
-    """Whether ``_checked_event`` accepts ``event`` unchanged (a sufficient test)."""
-    optional: tuple[Any, ...] = (event.line_index, event.segment_start_ms, event.segment_end_ms)
-    if None in optional:
-        optional = tuple(value for value in optional if value is not None)
-    payload = event.payload_json
-    return (
-        type(event.event_type) is EventType
-        and _plain_key(event.session_uuid)
-        and _plain_ints((event.seq, event.ts_ms, event.words_delta, event.cards_delta, *optional))
-        and (
-            payload is None
-            or (
-                type(payload) is str
-                and "\x00" not in payload
-                and (payload.isascii() or _encodes(payload))
-            )
-        )
-    )
-
-
-def _plain_sample(sample: TelemetrySample) -> bool:
-    """Whether the checks of a ``RecordSample`` accept ``sample`` (a sufficient test)."""
-    counters = sample.counters
-    return (
-        type(counters) is SessionCounters
-        and _plain_key(sample.session_uuid)
-        and _plain_ints((sample.seq, sample.sample_ms, *_COUNTER_VALUES(counters)))
-    )
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _fail(message: str) -> NoReturn:
@@ -167,6 +106,8 @@ def _fail(message: str) -> NoReturn:
 
 
 def _int(name: str, value: object, *, optional: bool = False) -> None:
+    if type(value) is int and 0 <= value <= MAX_STORED_INT:  # the common case, first
+        return
     if value is None and optional:
         return
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_STORED_INT:
@@ -190,6 +131,8 @@ def _text(name: str, value: object, *, required: bool = False, optional: bool = 
         _fail(f"{name} must not be empty")
     if "\x00" in value:
         _fail(f"{name} must not contain NUL characters")
+    if value.isascii():  # no surrogate, and no copy to find out
+        return
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -199,8 +142,15 @@ def _text(name: str, value: object, *, required: bool = False, optional: bool = 
 def _counters(counters: SessionCounters) -> None:
     if not isinstance(counters, SessionCounters):
         _fail("counters must be SessionCounters")
-    for name, value in counters.as_dict().items():
+    for name, value in zip(COUNTER_NAMES, _COUNTER_VALUES(counters), strict=True):
         _int(name, value)
+
+
+def _checked_sample(sample: TelemetrySample) -> None:
+    _key("session_uuid", sample.session_uuid)
+    _int("seq", sample.seq)
+    _int("sample_ms", sample.sample_ms)
+    _counters(sample.counters)
 
 
 def _checked_event(event: TrackedEvent) -> TrackedEvent:

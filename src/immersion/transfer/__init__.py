@@ -6,7 +6,8 @@
   store or merged into one that already holds data (rollups then recomputed);
 - ``migrate``: ``immersion migrate``, resumable through checkpoints in the destination;
 - ``verify``: per-kind counts and order-independent checksums, source against destination;
-- ``codec``: records as flat rows (the export format and the checksums' canonical form);
+- ``codec`` / ``decoding``: records as flat rows and back (the export format, and the
+  checksums' canonical form);
 - ``export`` / ``importer``: the versioned JSON Lines format and CSV files;
 - ``subminer``: reading a SubMiner ``immersion.sqlite``, and ``subminer_import`` turning it
   into our writes.

@@ -24,7 +24,7 @@ from ..errors import StoreIntegrityError
 from ..records import RECORD_KINDS, Record, RecordKind, SessionRecord
 from ..store import ImmersionTrackingStore
 from . import TransferError
-from .codec import RowError, decode
+from .decoding import RowError, decode
 from .export import CSV_MANIFEST, END_KIND, FORMAT_NAME, FORMAT_VERSION
 from .loading import Loader, is_empty
 

@@ -86,7 +86,11 @@ class _Skip(ValueError):
     """A SubMiner row we cannot store."""
 
 
-def _int(row: dict[str, Any], column: str, *, optional: bool = False) -> int | None:
+def _int(
+    row: dict[str, Any], column: str, *, optional: bool = False, unknown_below_zero: bool = False
+) -> int | None:
+    """The column as a non-negative ``int``; ``None`` when empty and ``optional``, or when
+    negative and ``unknown_below_zero`` (probed metadata: -1 means "not probed")."""
     try:
         value = number(row.get(column))
     except ValueError as exc:
@@ -96,7 +100,7 @@ def _int(row: dict[str, Any], column: str, *, optional: bool = False) -> int | N
             return None
         raise _Skip(f"{column} is empty")
     if value < 0:
-        if optional:
+        if unknown_below_zero:
             return None
         raise _Skip(f"{column} is negative ({value})")
     return value
@@ -112,12 +116,15 @@ def _counters(row: dict[str, Any], present: frozenset[str]) -> dict[str, int]:
     return {name: _required(row, col) for name, col in _COLUMNS.items() if col in present}
 
 
+def _metadata(row: dict[str, Any], column: str) -> int | None:
+    return _int(row, column, optional=True, unknown_below_zero=True)
+
+
 def _video(row: dict[str, Any]) -> Video:
-    try:
-        source_type = SourceType(_required(row, "source_type"))
-    except ValueError:
-        raise _Skip(f"unknown source_type {row.get('source_type')!r}") from None
-    duration = _int(row, "duration_ms", optional=True)
+    kind = _required(row, "source_type")
+    if kind not in SourceType._value2member_map_:
+        raise _Skip(f"unknown source_type {kind}")
+    duration = _int(row, "duration_ms", optional=True, unknown_below_zero=True)
 
     def text(column: str) -> str | None:
         value = row.get(column)
@@ -126,16 +133,16 @@ def _video(row: dict[str, Any]) -> Video:
     video = Video(
         video_key=sanitize_text(str(row.get("video_key") or "")),
         title=text("canonical_title") or "",
-        source_type=source_type,
+        source_type=SourceType(kind),
         source_path=text("source_path"),
         source_url=text("source_url"),
         duration_ms=duration or None,  # 0: not probed
         metadata=VideoMetadata(
-            file_size_bytes=_int(row, "file_size_bytes", optional=True),
-            width_px=_int(row, "width_px", optional=True),
-            height_px=_int(row, "height_px", optional=True),
-            fps_x100=_int(row, "fps_x100", optional=True),
-            bitrate_kbps=_int(row, "bitrate_kbps", optional=True),
+            file_size_bytes=_metadata(row, "file_size_bytes"),
+            width_px=_metadata(row, "width_px"),
+            height_px=_metadata(row, "height_px"),
+            fps_x100=_metadata(row, "fps_x100"),
+            bitrate_kbps=_metadata(row, "bitrate_kbps"),
         ),
         created_at_ms=_required(row, "created_at_ms"),
         updated_at_ms=_required(row, "updated_at_ms"),

@@ -36,7 +36,8 @@ __all__ = ["KindCheck", "Verification", "digest", "verify"]
 _MODULUS = 1 << 128
 _LIFETIME_APPLIED = [name for name, _ in FIELDS["ledger"]].index("lifetime_applied")
 
-# Called with (kind, records done) as the verification reads.
+# Called with (kind, records done) as the verification reads: after a copy both stores'
+# records count (up to twice the source's), after a merge the source's.
 Tick = Callable[[RecordKind, int], None]
 
 
@@ -138,7 +139,9 @@ def _copy_check(
     # One side after the other: reading both at once in two threads was measured slower
     # (the GIL hand-overs cost more than the overlapped waits save).
     source_rows, source_sum = _summary(source, kind, batch_size, tick)
-    destination_rows, destination_sum = _summary(destination, kind, batch_size, None)
+    # progress goes on counting: both sides are read in full
+    theirs = None if tick is None else lambda k, done: tick(k, source_rows + done)
+    destination_rows, destination_sum = _summary(destination, kind, batch_size, theirs)
     return KindCheck(kind, source_rows, destination_rows, source_sum, destination_sum)
 
 

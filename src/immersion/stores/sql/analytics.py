@@ -130,12 +130,13 @@ def _group(
     return select(_kind(kind), column, *sums).where(_IN_RANGE).group_by(column)
 
 
-def _summary(period: LedgerPeriod, profile: bool) -> CompoundSelect[Any]:
+def _summary(period: LedgerPeriod, weekdays: bool, hours: bool) -> CompoundSelect[Any]:
     """One statement for every grouping a read needs (see ``ledger_summary``)."""
     column = session_totals.c.local_day if period == "day" else session_totals.c.local_month
     branches = [_group(GROUP_PERIOD, column, _LEDGER_SUMS)]
-    if profile:
+    if weekdays:
         branches.append(_group(GROUP_WEEKDAY, session_totals.c.local_weekday, _ACTIVE_ONLY))
+    if hours:
         branches.append(_group(GROUP_HOUR, session_totals.c.local_hour, _ACTIVE_ONLY))
     first_day = func.min(session_totals.c.local_day)
     first = select(_kind(GROUP_FIRST), first_day, *_NO_SUMS).where(_IN_RANGE)
@@ -143,9 +144,10 @@ def _summary(period: LedgerPeriod, profile: bool) -> CompoundSelect[Any]:
 
 
 _SUMMARIES = {
-    (period, profile): DriverQuery(_summary(period, profile))
+    (period, weekdays, hours): DriverQuery(_summary(period, weekdays, hours))
     for period in ("day", "month")
-    for profile in (False, True)
+    for weekdays in (False, True)
+    for hours in (False, True)
 }
 
 # Grouped by the integer video id first, then joined: grouping by the (long text) title
@@ -249,9 +251,15 @@ class SqlSource:
         return self._rows(rows, params)
 
     def ledger_summary(
-        self, start: int | None, end: int, period: LedgerPeriod, profile: bool
+        self,
+        start: int | None,
+        end: int,
+        period: LedgerPeriod,
+        *,
+        weekdays: bool = False,
+        hours: bool = False,
     ) -> list[Row]:
-        return self._rows(_SUMMARIES[(period, profile)], _range(start, end))
+        return self._rows(_SUMMARIES[(period, weekdays, hours)], _range(start, end))
 
     def ledger_by_video(self, start: int | None, end: int) -> list[Row]:
         return self._rows(_LEDGER_BY_VIDEO, _range(start, end))

@@ -9,30 +9,17 @@ row counts; sessions small enough are fetched together (``session_id IN (...)``,
 unique index's order) and big ones page by ``seq`` alone, so no query sorts more than one
 batch and none scans past the rows it returns.
 
-Loading: records are validated (``records.check_records``), their parents' public keys
-resolved to ids in one query per batch (an unknown one is a ``StoreIntegrityError``), then
-inserted with the store's ``insert_ignore`` hook in one transaction, by the fastest safe path
-of the engine (``bulk_insert``):
-
-- PostgreSQL, telemetry and events: ``COPY`` straight into the table, under a savepoint;
-  when a row is already stored the COPY fails (it cannot skip rows), is rolled back to the
-  savepoint, and the batch is copied into a temporary table and moved over with one
-  ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (measured at 1M events: 197k rows/s
-  direct, 137k through the temporary table, 50k with executemany);
-- elsewhere ``executemany`` of the compiled statement straight through the driver (PyMySQL
-  rewrites it into multi-row ``INSERT``\\ s, sqlite3 and psycopg loop in C / pipeline mode).
-
-The inserted count is the engine's row count, except on MySQL/MariaDB, whose driver connection
-reports matched rows (``CLIENT_FOUND_ROWS``) for the no-op update of ``insert_ignore``: there
-the keys already stored are looked up first and left out.
+Loading: records are validated (``record_validation.check_records``), their parents' public
+keys resolved to ids in one query per batch (an unknown one is a ``StoreIntegrityError``),
+then inserted in one transaction by the fastest safe path of the engine (``bulk_insert``:
+``COPY`` on PostgreSQL, executemany elsewhere).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from functools import cached_property
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select, Table, and_, bindparam, func, or_, select
@@ -40,7 +27,9 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...errors import StoreIntegrityError
-from ...records import Record, RecordKey, RecordKind, check_kind, check_records, record_key
+from ...records import Record, RecordKey, RecordKind, check_kind, record_key
+from ..record_validation import check_records
+from .bulk_insert import InsertPaths, values_of
 from .bulk_rows import SESSION_ROWS, SPECS, KindSpec, event_from, sample_from
 from .schema import sessions, videos
 
@@ -51,11 +40,6 @@ DEFAULT_BATCH_SIZE = 5000
 SESSION_CHUNK = 500
 # Keys per ``IN (...)`` list (SQLite allows 32,766 variables; servers prefer short lists).
 _IN_CHUNK = 1000
-# Engines whose driver reports inserted rows exactly for ``insert_ignore``'s executemany.
-_EXACT_ROWCOUNT = frozenset({"sqlite", "postgresql"})
-# Kinds loaded with COPY on PostgreSQL.
-_COPIED = frozenset({"telemetry", "events"})
-_UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 
 _PARENTS = {
     "video": (videos.c.video_key, videos.c.id),
@@ -72,30 +56,6 @@ def _after(order: Sequence[ColumnElement[Any]], key: RecordKey) -> ColumnElement
     if len(order) == 1:
         return first > value
     return or_(first > value, and_(first == value, _after(order[1:], key[1:])))
-
-
-class _Prepared:
-    """``insert_ignore`` of one kind compiled for one dialect, run through the driver."""
-
-    def __init__(self, statement: Insert, columns: Sequence[str], connection: Connection) -> None:
-        self.statement = statement
-        compiled = statement.compile(dialect=connection.dialect, column_keys=list(columns))
-        positional = compiled.positional
-        names = list(compiled.positiontup or ()) if positional else list(compiled.binds)
-        # Every bind must be a plain column value without driver-side processing.
-        self.direct = not compiled._bind_processors and set(names) <= set(columns)
-        self.sql = compiled.string
-        self.names = names if positional else None
-
-    def run(self, connection: Connection, rows: list[dict[str, Any]]) -> int:
-        if not self.direct:
-            return int(connection.execute(self.statement, rows).rowcount)
-        if self.names is None:
-            result = connection.exec_driver_sql(self.sql, rows)
-        else:
-            values = _values_of(self.names)
-            result = connection.exec_driver_sql(self.sql, [values(row) for row in rows])
-        return int(result.rowcount)
 
 
 class BulkIO:
@@ -255,10 +215,6 @@ class BulkIO:
 
     # ----------------------------------------------------------------- loading
 
-    @cached_property
-    def _prepared(self) -> dict[tuple[str, str], _Prepared]:
-        return {}
-
     def load_records(self, kind: RecordKind, records: Sequence[Record]) -> int:
         checked = check_kind(kind)
         valid = check_records(checked, records)
@@ -274,7 +230,7 @@ class BulkIO:
                 built = [to_row(record, None) for record in valid]
             else:
                 built = [to_row(record, ids[parent_key(record)]) for record in valid]
-            key = _values_of(spec.conflict)
+            key = values_of(spec.conflict)
             rows: dict[tuple[Any, ...], dict[str, Any]] = {}
             for row in built:
                 rows.setdefault(key(row), row)  # the first of equal keys wins
@@ -303,37 +259,16 @@ class BulkIO:
                     )
         return ids
 
+    @cached_property
+    def _inserts(self) -> InsertPaths:
+        return InsertPaths(self.insert_ignore)
+
     def bulk_insert(
         self, connection: Connection, kind: RecordKind, spec: KindSpec, rows: list[dict[str, Any]]
     ) -> int:
         """Insert ``rows`` (unique per ``spec.conflict``), skipping those already stored;
-        how many were inserted. Hook: the fastest safe path per engine (module docstring)."""
-        if not rows:
-            return 0
-        dialect = connection.dialect.name
-        if dialect == "postgresql" and kind in _COPIED:
-            return _copy_insert(connection, spec, rows)
-        if dialect not in _EXACT_ROWCOUNT:
-            stored = _stored_keys(connection, spec, rows)
-            key_of = _values_of(spec.conflict)
-            rows = [r for r in rows if key_of(r) not in stored]
-            if not rows:
-                return 0
-        prepared = self._prepared.get((kind, dialect))
-        if prepared is None:
-            statement = self.insert_ignore(spec.table, spec.conflict)
-            prepared = _Prepared(statement, spec.columns, connection)
-            self._prepared[(kind, dialect)] = prepared
-        inserted = prepared.run(connection, rows)
-        return inserted if dialect in _EXACT_ROWCOUNT else len(rows)
-
-
-def _values_of(names: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
-    """A fast ``row -> tuple of row[name] for name in names``."""
-    if len(names) == 1:
-        name = names[0]
-        return lambda row: (row[name],)
-    return itemgetter(*names)
+        how many were inserted. Hook: the fastest safe path per engine (``bulk_insert``)."""
+        return self._inserts.insert(connection, kind, spec, rows)
 
 
 def _full_batches(buffer: list[Record], batch_size: int) -> Iterator[list[Record]]:
@@ -357,65 +292,3 @@ def _raw_rows(connection: Connection, statement: Select[Any]) -> list[Any]:
         return list(cursor.fetchall())
     finally:
         cursor.close()
-
-
-def _stored_keys(
-    connection: Connection, spec: KindSpec, rows: list[dict[str, Any]]
-) -> set[tuple[Any, ...]]:
-    """The conflict keys of ``rows`` already in the table: one query narrowed by each key
-    column (integer ranges, string lists), filtered exactly here."""
-    conditions: list[ColumnElement[bool]] = []
-    for name in spec.conflict:
-        column = spec.table.c[name]
-        values = {row[name] for row in rows}
-        if all(isinstance(v, int) for v in values):
-            conditions.append(column.between(min(values), max(values)))
-        else:
-            conditions.append(column.in_(sorted(values)))
-    query = select(*(spec.table.c[name] for name in spec.conflict)).where(*conditions)
-    key = _values_of(spec.conflict)
-    wanted = {key(row) for row in rows}
-    return {tuple(found) for found in connection.execute(query)} & wanted
-
-
-def _copy_insert(connection: Connection, spec: KindSpec, rows: list[dict[str, Any]]) -> int:
-    """PostgreSQL: ``COPY`` the rows straight into the table when none of them is stored
-    yet (the common case: a fresh copy); when one is (a resumed batch, a merge, a concurrent
-    writer), the COPY fails on its unique key, is rolled back to a savepoint, and the rows go
-    through a temporary table and ``INSERT ... ON CONFLICT DO NOTHING`` instead."""
-    quote = connection.dialect.identifier_preparer.quote
-    target = connection.dialect.identifier_preparer.format_table(spec.table)
-    column_list = ", ".join(quote(name) for name in spec.columns)
-    values = _values_of(spec.columns)
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    with driver.cursor() as cursor:
-        cursor.execute("SAVEPOINT immersion_copy")
-        try:
-            with cursor.copy(f"COPY {target} ({column_list}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(values(row))
-        except Exception as exc:
-            if getattr(exc, "sqlstate", None) != _UNIQUE_VIOLATION:
-                raise
-            cursor.execute("ROLLBACK TO SAVEPOINT immersion_copy")
-        else:
-            cursor.execute("RELEASE SAVEPOINT immersion_copy")
-            return len(rows)
-        temp = quote(f"immersion_load_{spec.table.name}")
-        conflict = ", ".join(quote(name) for name in spec.conflict)
-        # Same column types as the target; dropped again below (and with a rolled-back
-        # transaction), so a second load in one connection starts from nothing.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {temp} AS SELECT {column_list} FROM {target} WITH NO DATA"
-        )
-        with cursor.copy(f"COPY {temp} ({column_list}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(values(row))
-        cursor.execute(
-            f"INSERT INTO {target} ({column_list}) SELECT {column_list} FROM {temp} "
-            f"ON CONFLICT ({conflict}) DO NOTHING"
-        )
-        inserted = int(cursor.rowcount)
-        cursor.execute(f"DROP TABLE {temp}")
-    return inserted

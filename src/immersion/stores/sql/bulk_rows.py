@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Select, Table, select
@@ -57,7 +58,7 @@ from .schema import (
 __all__ = ["SESSION_ROWS", "SPECS", "KindSpec", "Parent", "event_from", "sample_from"]
 
 Parent = Literal["video", "session"]
-Mapping_ = Any  # a row's ``_mapping``
+_Mapping = Any  # a row's ``_mapping``
 
 _METADATA = ("file_size_bytes", "codec", "width_px", "height_px", "fps_x100", "bitrate_kbps")
 _EVENT_TYPES = {int(t): t for t in EventType}
@@ -77,7 +78,7 @@ class KindSpec:
     to_row: Callable[[Any, int | None], dict[str, Any]]  # (record, parent id) -> row
     query: Select[Any] | None  # the columns read, joined to the parent's public key
     order: tuple[ColumnElement[Any], ...]  # the natural key, in ``query``'s terms
-    from_row: Callable[[Mapping_], Record] | None  # None: read per session (SESSION_ROWS)
+    from_row: Callable[[_Mapping], Record] | None  # None: read per session (SESSION_ROWS)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -104,7 +105,7 @@ def _video_row(video: Video, _: int | None) -> dict[str, Any]:
     return row
 
 
-def _video(m: Mapping_) -> Video:
+def _video(m: _Mapping) -> Video:
     return Video(
         video_key=m["video_key"],
         title=m["title"],
@@ -143,7 +144,7 @@ def _session_row(record: SessionRecord, video_id: int | None) -> dict[str, Any]:
     return row
 
 
-def _session(m: Mapping_) -> SessionRecord:
+def _session(m: _Mapping) -> SessionRecord:
     session = Session(
         session_uuid=m["session_uuid"],
         video_key=m["video_key"],
@@ -214,7 +215,7 @@ SESSION_ROWS: dict[str, tuple[Table, list[ColumnElement[Any]]]] = {
 # ----------------------------------------------------------------- ledger and rollups
 
 
-def _totals(m: Mapping_, sessions_count: int | None = None) -> PeriodTotals:
+def _totals(m: _Mapping, sessions_count: int | None = None) -> PeriodTotals:
     values = {name: int(m[name]) for name in LEDGER_COUNTERS}
     count = int(m["sessions"]) if sessions_count is None else sessions_count
     return PeriodTotals(sessions=count, **values)
@@ -237,7 +238,7 @@ def _ledger_row(entry: LedgerEntry, video_id: int | None) -> dict[str, Any]:
     return row
 
 
-def _ledger(m: Mapping_) -> LedgerEntry:
+def _ledger(m: _Mapping) -> LedgerEntry:
     return LedgerEntry(
         session_uuid=m["session_uuid"],
         video_key=m["video_key"],
@@ -258,8 +259,8 @@ def _rollup_row(period: str) -> Callable[[RollupRecord, int | None], dict[str, A
     return to_row
 
 
-def _rollup(period: str) -> Callable[[Mapping_], Record]:
-    def from_row(m: Mapping_) -> Record:
+def _rollup(period: str) -> Callable[[_Mapping], Record]:
+    def from_row(m: _Mapping) -> Record:
         return RollupRecord(int(m[period]), m["video_key"], _totals(m))
 
     return from_row
@@ -283,7 +284,7 @@ def _lifetime_row(record: LifetimeRecord, video_id: int | None) -> dict[str, Any
     return row
 
 
-def _lifetime_totals(m: Mapping_, last_started_ms: int | None) -> LifetimeTotals:
+def _lifetime_totals(m: _Mapping, last_started_ms: int | None) -> LifetimeTotals:
     return LifetimeTotals(
         totals=_totals(m),
         active_days=int(m["active_days"]),
@@ -293,11 +294,11 @@ def _lifetime_totals(m: Mapping_, last_started_ms: int | None) -> LifetimeTotals
     )
 
 
-def _lifetime_video(m: Mapping_) -> Record:
+def _lifetime_video(m: _Mapping) -> Record:
     return LifetimeRecord(m["video_key"], _lifetime_totals(m, None))
 
 
-def _lifetime_global(m: Mapping_) -> Record:
+def _lifetime_global(m: _Mapping) -> Record:
     return LifetimeRecord(None, _lifetime_totals(m, m["last_started_ms"]))
 
 
@@ -308,7 +309,7 @@ def _activity_row(record: ActivityRecord, _: int | None) -> dict[str, Any]:
     }
 
 
-def _activity(m: Mapping_) -> Record:
+def _activity(m: _Mapping) -> Record:
     return ActivityRecord(
         day_from_number(m["local_day"]), DayActivity(**{name: int(m[name]) for name in _ACTIVITY})
     )
@@ -331,17 +332,29 @@ def _by_video(record: Any) -> str:
     return str(record.video_key)
 
 
+def _own(table: Table, key: str, to_row: Any, from_row: Any, query: Any = None) -> KindSpec:
+    """A kind that names no parent, keyed by one column of its own."""
+    query = select(table) if query is None else query
+    return KindSpec(table, (key,), None, None, to_row, query, (table.c[key],), from_row)
+
+
+def _of_video(
+    table: Table, conflict: tuple[str, ...], to_row: Any, order: Any, from_row: Any
+) -> KindSpec:
+    """A kind that names a video (read with its key joined in)."""
+    return KindSpec(
+        table, conflict, "video", _by_video, to_row, _with_video_key(table), order, from_row
+    )
+
+
+def _of_session(table: Table, to_row: Any) -> KindSpec:
+    """Telemetry or events: read per session (``SESSION_ROWS``), keyed by (session, seq)."""
+    uuid = attrgetter("session_uuid")
+    return KindSpec(table, ("session_id", "seq"), "session", uuid, to_row, None, (), None)
+
+
 SPECS: dict[RecordKind, KindSpec] = {
-    "videos": KindSpec(
-        videos,
-        ("video_key",),
-        None,
-        None,
-        _video_row,
-        select(videos),
-        (videos.c.video_key,),
-        _video,
-    ),
+    "videos": _own(videos, "video_key", _video_row, _video),
     "sessions": KindSpec(
         sessions,
         ("session_uuid",),
@@ -352,65 +365,27 @@ SPECS: dict[RecordKind, KindSpec] = {
         (sessions.c.session_uuid,),
         _session,
     ),
-    "telemetry": KindSpec(
-        telemetry,
-        ("session_id", "seq"),
-        "session",
-        lambda record: record.session_uuid,
-        _sample_row,
-        None,
-        (),
-        None,
+    "telemetry": _of_session(telemetry, _sample_row),
+    "events": _of_session(events, _event_row),
+    "ledger": _of_video(
+        session_totals, ("session_uuid",), _ledger_row, (session_totals.c.session_uuid,), _ledger
     ),
-    "events": KindSpec(
-        events,
-        ("session_id", "seq"),
-        "session",
-        lambda record: record.session_uuid,
-        _event_row,
-        None,
-        (),
-        None,
-    ),
-    "ledger": KindSpec(
-        session_totals,
-        ("session_uuid",),
-        "video",
-        _by_video,
-        _ledger_row,
-        _with_video_key(session_totals),
-        (session_totals.c.session_uuid,),
-        _ledger,
-    ),
-    "daily_rollups": KindSpec(
+    "daily_rollups": _of_video(
         daily_rollups,
         ("local_day", "video_id"),
-        "video",
-        _by_video,
         _rollup_row("local_day"),
-        _with_video_key(daily_rollups),
         (daily_rollups.c.local_day, videos.c.video_key),
         _rollup("local_day"),
     ),
-    "monthly_rollups": KindSpec(
+    "monthly_rollups": _of_video(
         monthly_rollups,
         ("local_month", "video_id"),
-        "video",
-        _by_video,
         _rollup_row("local_month"),
-        _with_video_key(monthly_rollups),
         (monthly_rollups.c.local_month, videos.c.video_key),
         _rollup("local_month"),
     ),
-    "lifetime_videos": KindSpec(
-        lifetime_videos,
-        ("video_id",),
-        "video",
-        _by_video,
-        _lifetime_row,
-        _with_video_key(lifetime_videos),
-        (videos.c.video_key,),
-        _lifetime_video,
+    "lifetime_videos": _of_video(
+        lifetime_videos, ("video_id",), _lifetime_row, (videos.c.video_key,), _lifetime_video
     ),
     "lifetime_global": KindSpec(
         lifetime_global,
@@ -422,24 +397,8 @@ SPECS: dict[RecordKind, KindSpec] = {
         (),
         _lifetime_global,
     ),
-    "activity_days": KindSpec(
-        activity_days,
-        ("local_day",),
-        None,
-        None,
-        _activity_row,
-        select(activity_days),
-        (activity_days.c.local_day,),
-        _activity,
-    ),
-    "state": KindSpec(
-        maintenance_state,
-        ("key",),
-        None,
-        None,
-        _state_row,
-        select(maintenance_state),
-        (maintenance_state.c.key,),
-        lambda m: StateRecord(m["key"], m["value"]),
+    "activity_days": _own(activity_days, "local_day", _activity_row, _activity),
+    "state": _own(
+        maintenance_state, "key", _state_row, lambda m: StateRecord(m["key"], m["value"])
     ),
 }
