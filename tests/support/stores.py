@@ -38,8 +38,8 @@ from tests.support.servers import scratch_database
 
 __all__ = [
     "EXTRA_STORES_ENV",
-    "SHARED_SCHEMA_ENV",
     "SERVER_KINDS",
+    "SHARED_SCHEMA_ENV",
     "STORE_KINDS",
     "open_store",
     "server_store",
