@@ -16,7 +16,10 @@ after" fire at 499.99...), so the worker can batch by age and ``flush`` can wait
 
 The queue also knows the first ticket of the batch the worker has taken but not finished
 (``inflight_first``), so "every write up to ticket T is resolved" is one check under one lock
-(``changed`` is a condition on that lock, notified whenever writes are resolved).
+(``changed`` is a condition on that lock). ``flush`` callers register the ticket they wait
+for in ``flush_targets``; resolving writes notifies ``changed`` only once one of them is
+reached, so a waiting flush does not wake (and take the interpreter lock from the worker)
+after every batch.
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ class WriteQueue:
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
         self.inflight_first: int | None = None
+        self.flush_targets: list[int] = []  # tickets waited for by flush() calls (lock held)
         self._entries: deque[Entry] = deque()
         self._droppable = 0  # entries that are not session boundaries
         self.last_ticket = 0
@@ -160,10 +164,12 @@ class WriteQueue:
 
     def set_inflight(self, first_ticket: int | None) -> None:
         """Record the first unresolved in-flight ticket (``None``: nothing in flight) and
-        wake everyone waiting for progress."""
+        wake the flushes waiting for progress once one of them is satisfied."""
         with self.lock:
             self.inflight_first = first_ticket
-            self.changed.notify_all()
+            targets = self.flush_targets
+            if targets and self.resolved_through(min(targets)):
+                self.changed.notify_all()
 
     def resolved_through(self, ticket: int) -> bool:
         """Whether every write with a ticket <= ``ticket`` is resolved (stored, dropped or

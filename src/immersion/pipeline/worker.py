@@ -173,9 +173,13 @@ class WritePipeline:
             reported_from = self._checked_through
             self._flush_target = max(self._flush_target, target)
             self._wake.set()
-            done = self._changed.wait_for(
-                lambda: self.queue.resolved_through(target) or self._finished, timeout
-            )
+            self.queue.flush_targets.append(target)
+            try:
+                self._changed.wait_for(
+                    lambda: self.queue.resolved_through(target) or self._finished, timeout
+                )
+            finally:
+                self.queue.flush_targets.remove(target)
             done = self.queue.resolved_through(target)
             if not done:
                 return False

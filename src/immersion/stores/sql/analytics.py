@@ -8,7 +8,9 @@ Order is decided by the shared reads, so no statement here needs a collation-sen
 ``ORDER BY`` on strings.
 
 Fewer statements per read matter on a server, where each one is a round trip: a trends
-read is one ``UNION ALL`` of its groupings plus one per-video statement.
+read is one ``UNION ALL`` of its groupings plus one per-video statement, video stats one
+``LEFT JOIN`` of videos and their lifetime totals plus the live sessions. Statements that
+return many rows run through ``fetch.DriverQuery`` (driver tuples, no per-row objects).
 
 ``LIMIT`` inside an ``IN`` subquery is not supported by MySQL, so "the newest N periods" is
 two statements: the N-th newest period, then every row from it on.
@@ -65,15 +67,12 @@ _HIGHEST = 2**31 - 1
 def _rollup_statements(table: Table, period: str) -> dict[bool, tuple[Select[Any], DriverQuery]]:
     """``{filtered_by_video: (nth newest period, rows from a period on)}``."""
     column = table.c[period]
-    joined = table.join(videos, table.c.video_id == videos.c.id)
+    # The periods alone: every rollup row has its video (a foreign key), so no join is
+    # needed to count them; one video's by its id, on the (video_id, period) index.
     nth = (
-        select(column)
-        .select_from(joined)
-        .group_by(column)
-        .order_by(column.desc())
-        .limit(1)
-        .offset(bindparam("p_skip"))
+        select(column).group_by(column).order_by(column.desc()).limit(1).offset(bindparam("p_skip"))
     )
+    video_id = select(videos.c.id).where(videos.c.video_key == bindparam("p_key"))
     rows = (
         select(
             column,
@@ -81,13 +80,15 @@ def _rollup_statements(table: Table, period: str) -> dict[bool, tuple[Select[Any
             table.c.sessions,
             *(table.c[name] for name in LEDGER_COUNTERS),
         )
-        .select_from(joined)
+        .select_from(table.join(videos, table.c.video_id == videos.c.id))
         .where(column >= bindparam("p_from"))
     )
-    one = videos.c.video_key == bindparam("p_key")
     return {
         False: (nth, DriverQuery(rows)),
-        True: (nth.where(one), DriverQuery(rows.where(one))),
+        True: (
+            nth.where(table.c.video_id == video_id.scalar_subquery()),
+            DriverQuery(rows.where(videos.c.video_key == bindparam("p_key"))),
+        ),
     }
 
 
@@ -169,8 +170,10 @@ _LEDGER_BY_VIDEO = DriverQuery(
     select(
         videos.c.video_key,
         videos.c.title,
-        *(_BY_VIDEO_SUMS.c[name] for name in ("sessions", "active_watched_ms", "words_seen")),
-        _BY_VIDEO_SUMS.c.cards_mined,
+        *(
+            _BY_VIDEO_SUMS.c[name]
+            for name in ("sessions", "active_watched_ms", "words_seen", "cards_mined")
+        ),
     ).join_from(_BY_VIDEO_SUMS, videos, _BY_VIDEO_SUMS.c.video_id == videos.c.id)
 )
 
