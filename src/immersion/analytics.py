@@ -160,6 +160,30 @@ class PeriodTotals:
 PERIOD_FIELDS: tuple[str, ...] = ("sessions", *LEDGER_COUNTERS)
 
 
+_RollupValues = tuple[
+    int, float, int, int, int, int, int, int, int, float | None, float | None, float | None
+]
+
+
+def _rollup_values(totals: PeriodTotals) -> _RollupValues:
+    """The fields a daily and a monthly rollup row share, after the period and the video, in
+    declaration order."""
+    return (
+        totals.sessions,
+        totals.active_min,
+        totals.lines_seen,
+        totals.words_seen,
+        totals.tokens_seen,
+        totals.cards_mined,
+        totals.lookup_count,
+        totals.lookup_hits,
+        totals.dictionary_lookups,
+        totals.cards_per_hour,
+        totals.words_per_min,
+        totals.lookup_hit_rate,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class DailyRollup:
     """Totals of one video on one local day (sessions counted on the day they started)."""
@@ -181,22 +205,7 @@ class DailyRollup:
 
     @classmethod
     def of(cls, day: dt.date, video_key: str, totals: PeriodTotals) -> DailyRollup:
-        return cls(
-            day=day,
-            video_key=video_key,
-            sessions=totals.sessions,
-            active_min=totals.active_min,
-            lines_seen=totals.lines_seen,
-            words_seen=totals.words_seen,
-            tokens_seen=totals.tokens_seen,
-            cards_mined=totals.cards_mined,
-            lookup_count=totals.lookup_count,
-            lookup_hits=totals.lookup_hits,
-            dictionary_lookups=totals.dictionary_lookups,
-            cards_per_hour=totals.cards_per_hour,
-            words_per_min=totals.words_per_min,
-            lookup_hit_rate=totals.lookup_hit_rate,
-        )
+        return cls(day, video_key, *_rollup_values(totals))
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,22 +229,7 @@ class MonthlyRollup:
 
     @classmethod
     def of(cls, month: int, video_key: str, totals: PeriodTotals) -> MonthlyRollup:
-        return cls(
-            month=month_key(month),
-            video_key=video_key,
-            sessions=totals.sessions,
-            active_min=totals.active_min,
-            lines_seen=totals.lines_seen,
-            words_seen=totals.words_seen,
-            tokens_seen=totals.tokens_seen,
-            cards_mined=totals.cards_mined,
-            lookup_count=totals.lookup_count,
-            lookup_hits=totals.lookup_hits,
-            dictionary_lookups=totals.dictionary_lookups,
-            cards_per_hour=totals.cards_per_hour,
-            words_per_min=totals.words_per_min,
-            lookup_hit_rate=totals.lookup_hit_rate,
-        )
+        return cls(month_key(month), video_key, *_rollup_values(totals))
 
 
 @dataclass(frozen=True, slots=True)
