@@ -16,8 +16,9 @@ Summed ledger counters (*sums*) are ten ints in ``PERIOD_FIELDS`` order::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from operator import add
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from ..analytics import (
     PERIOD_FIELDS,
@@ -30,6 +31,8 @@ from ..analytics import (
     ThroughputBucket,
 )
 from ..domain import EPOCH_DAY, month_key
+
+_RollupT = TypeVar("_RollupT", DailyRollup, MonthlyRollup)
 
 __all__ = [
     "EMPTY_SUMS",
@@ -193,46 +196,27 @@ def _activity_fields(sums: Sums) -> tuple[Any, ...]:
 
 def daily_rollups(rows: list[Row]) -> list[DailyRollup]:
     """``DailyRollup.of`` of each ``(day number, video_key, *sums)`` row, in order."""
-    return [
-        DailyRollup(
-            date_of(period),
-            key,
-            sessions,
-            round(active / 60_000, 3),
-            lines,
-            words,
-            tokens,
-            cards,
-            lookups,
-            hits,
-            dictionary,
-            None if not active else round(cards / active * 3_600_000, 4),
-            None if not active else round(words / active * 60_000, 4),
-            None if not lookups else round(hits / lookups, 4),
-        )
-        for (
-            period,
-            key,
-            sessions,
-            _,
-            active,
-            lines,
-            words,
-            tokens,
-            cards,
-            lookups,
-            hits,
-            dictionary,
-        ) in rows
-    ]
+    return _rollups(rows, DailyRollup, date_of)
 
 
 def monthly_rollups(rows: list[Row]) -> list[MonthlyRollup]:
     """``MonthlyRollup.of`` of each ``(YYYYMM, video_key, *sums)`` row, in order."""
     months: dict[int, str] = {}
+
+    def label(period: int) -> str:
+        return months.get(period) or months.setdefault(period, month_key(period))
+
+    return _rollups(rows, MonthlyRollup, label)
+
+
+def _rollups(
+    rows: list[Row], build: Callable[..., _RollupT], label: Callable[[int], object]
+) -> list[_RollupT]:
+    """Rollup rows built positionally (the hot path of the rollup reads): the period as
+    ``label`` makes it, the video key, the sums and the ratios computed on read."""
     return [
-        MonthlyRollup(
-            months.get(period) or months.setdefault(period, month_key(period)),
+        build(
+            label(period),
             key,
             sessions,
             round(active / 60_000, 3),
