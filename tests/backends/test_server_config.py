@@ -169,10 +169,11 @@ def test_postgresql_connection_options_reach_psycopg(tmp_path: Any) -> None:
         assert arguments["sslrootcert"] == str(root)
         assert arguments["connect_timeout"] == 4  # libpq counts whole seconds
         assert arguments["password"] == SECRET
-        pool = store.engine.pool
-        assert isinstance(pool, sa.QueuePool)
-        assert pool.size() == 7
-        assert pool._pre_ping is False
+        for engine in (store.engine, store.read_engine):  # reads have a pool of their own
+            assert isinstance(engine.pool, sa.QueuePool)
+            assert engine.pool.size() == 7
+            assert engine.pool._pre_ping is False
+        assert store.read_engine is not store.engine
     finally:
         store.close()
 
@@ -190,10 +191,11 @@ def test_mysql_connection_options_reach_pymysql(tmp_path: Any) -> None:
         assert arguments["connect_timeout"] == 2.5
         assert arguments["charset"] == "utf8mb4"
         assert "STRICT_ALL_TABLES" in arguments["init_command"]
-        pool = store.engine.pool
-        assert isinstance(pool, sa.QueuePool)
-        assert pool.size() == 5  # the default
-        assert pool._pre_ping is True
+        for engine in (store.engine, store.read_engine):  # reads have a pool of their own
+            assert isinstance(engine.pool, sa.QueuePool)
+            assert engine.pool.size() == 5  # the default
+            assert engine.pool._pre_ping is True
+        assert store.read_engine is not store.engine
     finally:
         store.close()
 

@@ -206,7 +206,8 @@ def test_a_connection_the_server_dropped(
     store = server_store(server_kind, scratch_url, pool_size=1, pre_ping=pre_ping)
     try:
         store.create_or_upgrade_schema()
-        _kill(server_kind, _server_connection_id(store.engine, server_kind))
+        # the reads' own pool (autocommit) holds the connection a read will use
+        _kill(server_kind, _server_connection_id(store.read_engine, server_kind))
         if pre_ping:
             assert store.session_summaries() == []
         else:
@@ -215,3 +216,25 @@ def test_a_connection_the_server_dropped(
             assert store.session_summaries() == []
     finally:
         store.close()
+
+
+def test_reads_run_in_autocommit_on_a_pool_of_their_own(
+    server_kind: str, scratch_url: sa.URL
+) -> None:
+    """READ COMMITTED gives each statement its own snapshot anyway: reads skip the BEGIN and
+    ROLLBACK round trips; writes keep their transactions."""
+    store = server_store(server_kind, scratch_url, pool_size=1)
+    try:
+        store.create_or_upgrade_schema()
+        assert _autocommit(store.read_engine, server_kind) is True
+        assert _autocommit(store.engine, server_kind) is False
+        with store.engine.connect() as connection:
+            assert connection.get_isolation_level() == "READ COMMITTED"
+    finally:
+        store.close()
+
+
+def _autocommit(engine: sa.Engine, kind: str) -> bool:
+    with engine.connect() as connection:
+        raw: Any = connection.connection.dbapi_connection
+        return bool(raw.autocommit if kind == "postgresql" else raw.get_autocommit())

@@ -2,7 +2,8 @@
 
 Everything but connection handling lives in ``immersion.stores.sql``; this module supplies:
 
-- the engine: a ``QueuePool`` of ``pool_size`` connections (as many again in overflow),
+- the engines: for writes a ``QueuePool`` of ``pool_size`` connections (as many again in
+  overflow), and one as large for reads, in autocommit (see ``SqlStore``);
   ``pre_ping``, PyMySQL's ``connect_timeout``, TLS through ``ssl_ca``, connections recycled
   before the server's idle timeout drops them, ``utf8mb4`` on the wire, a strict
   ``sql_mode`` (an out-of-range or too long value is an error, never silently cut), and
@@ -98,15 +99,19 @@ class MysqlStore(SqlStore):
             "init_command": f"SET SESSION sql_mode = '{SQL_MODE}'",
         }
         arguments.update(connect_args or {})
-        engine = create_engine(
-            target,
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_pre_ping=pre_ping,
-            pool_recycle=POOL_RECYCLE_S,
-            isolation_level="READ COMMITTED",
-            hide_parameters=True,
-            connect_args=arguments,
+        options: dict[str, Any] = {
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+            "pool_pre_ping": pre_ping,
+            "pool_recycle": POOL_RECYCLE_S,
+            "hide_parameters": True,
+            "connect_args": arguments,
+        }
+        engine = create_engine(target, isolation_level="READ COMMITTED", **options)
+        # Reads get a pool of their own in autocommit (see ``SqlStore``): no ROLLBACK round
+        # trip when a connection goes back to the pool.
+        reads = create_engine(
+            target, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **options
         )
         shown = target.set(port=target.port or DEFAULT_PORT)
         super().__init__(
@@ -115,6 +120,7 @@ class MysqlStore(SqlStore):
             read_only=read_only,
             secrets=[target.password] if target.password else [],
             timezone=timezone,
+            read_engine=reads,
         )
 
     # ----------------------------------------------------------------- dialect hooks

@@ -2,7 +2,8 @@
 
 Everything but connection handling lives in ``immersion.stores.sql``; this module supplies:
 
-- the engine: a ``QueuePool`` of ``pool_size`` connections (as many again in overflow),
+- the engines: for writes a ``QueuePool`` of ``pool_size`` connections (as many again in
+  overflow), and one as large for reads, in autocommit (see ``SqlStore``);
   ``pre_ping`` to replace connections the server dropped, libpq's ``connect_timeout``, and
   TLS options (``sslmode``, ``sslrootcert``) handed to libpq unchanged;
 - upserts as ``INSERT ... ON CONFLICT``;
@@ -88,14 +89,19 @@ class PostgresqlStore(SqlStore):
             "application_name": "immersion-tracker",
         }
         arguments.update(connect_args or {})
-        engine = create_engine(
-            target,
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_pre_ping=pre_ping,
+        options: dict[str, Any] = {
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+            "pool_pre_ping": pre_ping,
             # parameter values (learners' titles, subtitle text) stay out of error messages
-            hide_parameters=True,
-            connect_args=arguments,
+            "hide_parameters": True,
+            "connect_args": arguments,
+        }
+        engine = create_engine(target, **options)
+        # Reads get a pool of their own in autocommit (see ``SqlStore``): no BEGIN before and
+        # no ROLLBACK after each read.
+        reads = create_engine(
+            target, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **options
         )
         shown = target.set(port=target.port or DEFAULT_PORT)
         super().__init__(
@@ -104,6 +110,7 @@ class PostgresqlStore(SqlStore):
             read_only=read_only,
             secrets=[target.password] if target.password else [],
             timezone=timezone,
+            read_engine=reads,
         )
 
     # ----------------------------------------------------------------- dialect hooks

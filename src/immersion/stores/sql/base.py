@@ -36,7 +36,10 @@ subclass that only supplies what truly differs between engines, through these ho
 
 The constructor takes a ready ``Engine``: the subclass builds it (URL, pool size, connect
 timeout, TLS, pre-ping) and passes ``database=errors.safe_url(url)`` and the password in
-``secrets`` so no message ever shows it.
+``secrets`` so no message ever shows it. A server store also passes a ``read_engine`` in
+autocommit with no reset on return: both servers run READ COMMITTED, where every statement
+takes its own snapshot anyway, so a read transaction only added a ``BEGIN`` and a
+``ROLLBACK`` round trip to every read (measured: a one-row read on PostgreSQL 0.88 -> 0.39 ms).
 
 Errors leave through ``translate_errors`` only (see ``errors``). Integer surrogate keys never
 leave the adapter.
@@ -84,12 +87,15 @@ class SqlStore(BulkIO, AnalyticsReads):
         read_only: bool = False,
         secrets: Iterable[str] = (),
         timezone: str | None = None,
+        read_engine: Engine | None = None,
     ) -> None:
         """``database`` names the database in messages: a path, or a URL without password
         (``errors.safe_url``); ``secrets`` are redacted from every message as well;
-        ``timezone``: the IANA zone ``today=None`` is taken in (``None``: the system's)."""
+        ``timezone``: the IANA zone ``today=None`` is taken in (``None``: the system's);
+        ``read_engine``: what reads connect through (default ``engine``)."""
         self._zone = zone_named(timezone)
         self._engine = engine
+        self._read_engine = engine if read_engine is None else read_engine
         self._database = database
         self._read_only = read_only
         self._secrets = tuple(secrets)
@@ -144,6 +150,11 @@ class SqlStore(BulkIO, AnalyticsReads):
         return self._engine
 
     @property
+    def read_engine(self) -> Engine:
+        """What the reads connect through (the engine itself unless the backend gave one)."""
+        return self._read_engine
+
+    @property
     def database(self) -> str:
         """The database as shown in messages (never with a password)."""
         return self._database
@@ -167,7 +178,7 @@ class SqlStore(BulkIO, AnalyticsReads):
 
     @contextmanager
     def _reading(self, operation: str) -> Iterator[Connection]:
-        with self._usable(operation), self._engine.connect() as connection:
+        with self._usable(operation), self._read_engine.connect() as connection:
             yield connection
 
     @contextmanager
@@ -215,6 +226,8 @@ class SqlStore(BulkIO, AnalyticsReads):
         self._closed = True
         with self._write_lock:
             self._engine.dispose()
+            if self._read_engine is not self._engine:
+                self._read_engine.dispose()
 
     # ----------------------------------------------------------------- writes
 
