@@ -18,6 +18,7 @@ from typing import Any, Literal
 from .domain import SessionCounters, day_from_number, day_number, month_key
 
 __all__ = [
+    "DEFAULT_TOP_VIDEOS",
     "GROUP_BYS",
     "LEDGER_COUNTERS",
     "PERIOD_FIELDS",
@@ -344,7 +345,13 @@ class Trends:
     ratios: list[ThroughputBucket]
     by_weekday: list[float]  # active minutes, Monday first (7 entries)
     by_hour: list[float]  # active minutes by local start hour 0..23 (24 entries)
-    videos: list[VideoTrend]  # sorted by active time, most first (ties: video_key)
+    videos: list[VideoTrend]  # the top videos by active time, most first (ties: video_key)
+    video_count: int  # every video watched in the range, the ones not in ``videos`` included
+
+
+# How many videos a trends read lists unless asked otherwise: what a chart's legend or a
+# "top shows" table holds; ``video_count`` says how many more there are.
+DEFAULT_TOP_VIDEOS = 20
 
 
 def bucket_keys(start: dt.date, end: dt.date, group_by: str) -> list[str]:

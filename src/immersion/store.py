@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from .analytics import (
+    DEFAULT_TOP_VIDEOS,
     CalendarDay,
     DailyRollup,
     MonthlyRollup,
@@ -366,12 +367,18 @@ class ImmersionTrackingStore(Protocol):
         ...
 
     def trends(
-        self, range: str = "30d", group_by: str = "day", today: dt.date | None = None
+        self,
+        range: str = "30d",
+        group_by: str = "day",
+        today: dt.date | None = None,
+        top_videos: int | None = DEFAULT_TOP_VIDEOS,
     ) -> Trends:
         """Everything a trends chart needs over the ledger's sessions with a local day in
         ``[start, today]`` (``range`` / ``group_by`` and errors as ``throughput``):
         ``activity`` per bucket (zero-filled, oldest first), ``cumulative`` running totals of
         it, ``ratios`` per bucket, ``by_weekday`` (7, Monday first) and ``by_hour`` (24)
-        active minutes by each session's local start weekday / hour, and ``videos``: per
-        video in the range, sorted by active time descending, ties by ``video_key``."""
+        active minutes by each session's local start weekday / hour, ``videos``: the
+        ``top_videos`` videos of the range (all when ``None``; ``ValueError`` when negative)
+        by active time descending, ties by ``video_key``, and ``video_count``: how many
+        videos the range has in all."""
         ...

@@ -208,6 +208,7 @@ def test_trends_by_day_exact(store: ImmersionTrackingStore) -> None:
             VideoTrend(EP1, "Episode 1", 3, 85.0, 1350, 5),
             VideoTrend(EP2, "Episode 2", 1, 15.0, 100, 1),
         ],
+        video_count=2,
     )
 
 
@@ -237,9 +238,32 @@ def test_trends_videos_tie_by_key(store: ImmersionTrackingStore) -> None:
     assert [v.video_key for v in store.trends("7d", today=D1).videos] == [EP2, STREAM, EP1]
 
 
+def test_trends_list_the_top_videos_and_count_them_all(store: ImmersionTrackingStore) -> None:
+    write(
+        store,
+        *videos(),
+        *watched("c", STREAM, D1, active_min=5, words=1),
+        *watched("b", EP2, D1, active_min=5, words=2),
+        *watched("a", EP1, D1, active_min=9, words=3),
+    )
+    every = store.trends("7d", today=D1, top_videos=None)
+    assert [v.video_key for v in every.videos] == [EP1, EP2, STREAM]
+    assert every.video_count == 3
+    top = store.trends("7d", today=D1, top_videos=2)
+    assert top.videos == every.videos[:2]  # the tie at 5 min breaks by key, as in the full list
+    assert top.video_count == 3
+    assert top.activity == every.activity
+    none = store.trends("7d", today=D1, top_videos=0)
+    assert (none.videos, none.video_count) == ([], 3)
+    assert store.trends("7d", today=D1).videos == every.videos  # 20 by default
+    with pytest.raises(ValueError, match="top_videos"):
+        store.trends("7d", today=D1, top_videos=-1)
+
+
 def test_trends_of_an_empty_store(store: ImmersionTrackingStore) -> None:
     trends = store.trends("90d", "day", today=D2)
     assert len(trends.activity) == len(trends.cumulative) == len(trends.ratios) == 90
     assert trends.videos == []
+    assert trends.video_count == 0
     assert trends.by_weekday == [0.0] * 7
     assert trends.by_hour == [0.0] * 24

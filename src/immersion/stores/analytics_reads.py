@@ -24,6 +24,7 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from ..analytics import (
+    DEFAULT_TOP_VIDEOS,
     RANGES,
     CalendarDay,
     DailyRollup,
@@ -73,8 +74,6 @@ LedgerPeriod = Literal["day", "month"]
 
 _PERIOD = itemgetter(0)
 _KEY = itemgetter(1)
-_VIDEO_KEY = itemgetter(0)
-_VIDEO_ACTIVE = itemgetter(3)
 _STATS_KEY = attrgetter("video_key")
 _LAST_WATCHED = attrgetter("last_watched_ms")
 
@@ -120,9 +119,12 @@ class AnalyticsSource(Protocol):
         ``local_day`` in the range (``None`` when it is empty), sums 0. Any order."""
         ...
 
-    def ledger_by_video(self, start: int | None, end: int) -> list[Row]:
-        """``(video_key, title, sessions, active_watched_ms, words_seen, cards_mined)`` summed
-        per video over the ledger rows in the range (videos without rows left out)."""
+    def ledger_by_video(self, start: int | None, end: int, limit: int | None) -> list[Row]:
+        """``(video_key, title, sessions, active_watched_ms, words_seen, cards_mined,
+        videos)`` summed per video over the ledger rows in the range (videos without rows
+        left out), most active time first, ties by ``video_key``; only the first ``limit``
+        (all when ``None``). ``videos``, the same in every row, counts every video in the
+        range, the ones past ``limit`` included."""
         ...
 
     def active_days(self, start: int | None, end: int | None) -> list[tuple[int, int]]:
@@ -207,9 +209,15 @@ class AnalyticsReads(abc.ABC):
         )
 
     def trends(
-        self, range: str = "30d", group_by: str = "day", today: dt.date | None = None
+        self,
+        range: str = "30d",
+        group_by: str = "day",
+        today: dt.date | None = None,
+        top_videos: int | None = DEFAULT_TOP_VIDEOS,
     ) -> Trends:
         check_range(range, group_by)
+        if top_videos is not None and (isinstance(top_videos, bool) or top_videos < 0):
+            raise ValueError(f"top_videos must be an integer >= 0 or None, got {top_videos!r}")
         end = day_number(self._today(today))
         start = _range_start(range, end)
         with self._analytics("trends") as source:
@@ -219,7 +227,10 @@ class AnalyticsReads(abc.ABC):
             rows = source.ledger_summary(
                 start, end, "day" if by_day else "month", weekdays=not by_day, hours=True
             )
-            per_video = source.ledger_by_video(start, end)
+            # at least one row, which carries the count of every video in the range
+            per_video = source.ledger_by_video(
+                start, end, None if top_videos is None else max(top_videos, 1)
+            )
         groups, first = _split(rows)
         start = _start_of(range, start, end, first)
         weekdays = [0] * 7
@@ -233,9 +244,6 @@ class AnalyticsReads(abc.ABC):
             for day, sums in groups.items():
                 weekdays[weekday_of(day)] += sums[2]
         activity, cumulative, ratios = activity_buckets(_bucket_keys(start, end, group_by), groups)
-        # Most active time first, ties by key: two stable sorts.
-        per_video.sort(key=_VIDEO_KEY)
-        per_video.sort(key=_VIDEO_ACTIVE, reverse=True)
         return Trends(
             range=range,
             group_by=group_by,
@@ -248,8 +256,9 @@ class AnalyticsReads(abc.ABC):
             by_hour=[round(ms / 60_000, 3) for ms in hours],
             videos=[
                 VideoTrend(key, title, sessions, round(active / 60_000, 3), words, cards)
-                for key, title, sessions, active, words, cards in per_video
+                for key, title, sessions, active, words, cards, _ in per_video[:top_videos]
             ],
+            video_count=per_video[0][6] if per_video else 0,
         )
 
     # ----------------------------------------------------------------- day activity

@@ -89,9 +89,11 @@
     C.categoryBars($("chart-weekday"), C.WEEKDAYS, t.by_weekday, none);
     C.categoryBars($("chart-hour"), t.by_hour.map((v, i) => String(i).padStart(2, "0")),
       t.by_hour, none);
-    const TOP = 20; // the rest are one click away in the Library
-    const more = t.videos.length > TOP ?
-      h("p", { class: "hint" }, "and " + (t.videos.length - TOP) + " more videos") : "";
+    // the store sends the top videos (20) and how many there are; the rest are one click
+    // away in the Library
+    const TOP = 20;
+    const more = t.video_count > TOP ?
+      h("p", { class: "hint" }, "and " + (t.video_count - TOP) + " more videos") : "";
     $("trend-videos").replaceChildren(C.table([
       { label: "Video", cell: (v) => h("span", { title: v.video_key }, v.title) },
       { label: "Sessions", num: true, cell: (v) => C.fmtInt(v.sessions) },

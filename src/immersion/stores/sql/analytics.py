@@ -4,8 +4,8 @@ Plain ``GROUP BY`` aggregates over integer columns: no dialect date functions (d
 stored as day numbers, months as ``YYYYMM``, weekdays and hours as integers). Sums are cast
 to ``BIGINT`` in SQL (PostgreSQL and MySQL would return ``NUMERIC``/``DECIMAL``), so rows
 come back as plain ints and are handed on positionally, without a conversion per value.
-Order is decided by the shared reads, so no statement here needs a collation-sensitive
-``ORDER BY`` on strings.
+Order is decided by the shared reads, except for the top videos of a trends read, which are
+ordered and cut in SQL (key columns compare by code point on every engine).
 
 Fewer statements per read matter on a server, where each one is a round trip: a trends
 read is one ``UNION ALL`` of its groupings plus one per-video statement, video stats one
@@ -174,7 +174,13 @@ _LEDGER_BY_VIDEO = DriverQuery(
             _BY_VIDEO_SUMS.c[name]
             for name in ("sessions", "active_watched_ms", "words_seen", "cards_mined")
         ),
-    ).join_from(_BY_VIDEO_SUMS, videos, _BY_VIDEO_SUMS.c.video_id == videos.c.id)
+        # every video in the range, counted before the LIMIT
+        func.count().over().label("videos"),
+    )
+    .join_from(_BY_VIDEO_SUMS, videos, _BY_VIDEO_SUMS.c.video_id == videos.c.id)
+    # Key columns compare by code point on every engine (schema), so ties break alike.
+    .order_by(_BY_VIDEO_SUMS.c.active_watched_ms.desc(), videos.c.video_key)
+    .limit(bindparam("p_limit", type_=Integer))
 )
 
 _ACTIVE_DAYS = DriverQuery(
@@ -264,8 +270,10 @@ class SqlSource:
     ) -> list[Row]:
         return self._rows(_SUMMARIES[(period, weekdays, hours)], _range(start, end))
 
-    def ledger_by_video(self, start: int | None, end: int) -> list[Row]:
-        return self._rows(_LEDGER_BY_VIDEO, _range(start, end))
+    def ledger_by_video(self, start: int | None, end: int, limit: int | None) -> list[Row]:
+        params = _range(start, end)
+        params["p_limit"] = _HIGHEST if limit is None else limit
+        return self._rows(_LEDGER_BY_VIDEO, params)
 
     def active_days(self, start: int | None, end: int | None) -> list[tuple[int, int]]:
         return self._rows(_ACTIVE_DAYS, _range(start, end))
