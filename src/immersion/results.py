@@ -1,4 +1,6 @@
-"""Query result shapes returned by every store (frozen, backend-agnostic).
+"""Query result shapes returned by every store (backend-agnostic; frozen, except the rows
+that reads return by the hundred, ``SessionSummary`` and ``VideoStats``: see
+``immersion.analytics`` for why).
 
 Field names are a public contract: the CLI, the dashboard and embedding apps read them.
 Times are epoch milliseconds; durations are milliseconds unless the name says ``_min``.
@@ -20,7 +22,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # a row of a large read: see the module docstring
 class SessionSummary:
     """One session with its video's title and its final (or latest live) counters."""
 
@@ -72,7 +74,7 @@ class SessionSummary:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # a row of a large read: see the module docstring
 class VideoStats:
     """Per-video lifetime totals: every ended session ever (retention never lowers them)
     plus the live counters of the video's active sessions."""
