@@ -78,7 +78,7 @@ def test_hot_reads_never_scan_events_or_telemetry(loaded: Loaded) -> None:
         rng = random.Random(case.name)
         for _ in range(DRAWS):
             args, kwargs = case.arguments(rng, pools)
-            with captured_statements(store.engine) as statements:
+            with captured_statements(store.read_engine) as statements:
                 method(*args, **kwargs)
             assert statements, f"{case.name} sent no SELECT: the capture is broken"
             problems += [f"{case.name}: {p}" for p in _plans_of(kind, store, statements)]

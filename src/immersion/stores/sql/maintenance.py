@@ -5,12 +5,17 @@ A closed stale session goes into the ledger and lifetime totals like any finaliz
 
 Pruning deletes the telemetry and events of pruned sessions explicitly instead of relying on
 ``ON DELETE CASCADE``: the counts are then exact on every engine (MySQL reports no cascaded
-rows), and it matches the reference model, which counts them under their own kinds.
+rows), and it matches the reference model, which counts them under their own kinds. It first
+reads the ids of the sessions to prune and deletes by that list, a few hundred ids per
+statement: MariaDB before 11.1 (MDEV-7487) runs ``DELETE ... WHERE session_id IN (SELECT
+...)`` as a dependent subquery for every row of the table, a full scan of ``events`` and
+``telemetry`` (2 s at 1M events, even when nothing is pruned), where a list of ids uses the
+``session_id`` index on every engine.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import BindParameter, Connection, bindparam, delete, func, select, update
 
 from ...domain import SessionStatus
 from ...store import PruneCutoffs
@@ -19,7 +24,7 @@ from .hooks import StatementHooks
 from .rollups import RollupStatements
 from .schema import events, maintenance_state, sessions, telemetry
 
-__all__ = ["close_stale_sessions", "get_state", "prune", "set_state"]
+__all__ = ["PRUNE_SESSIONS_PER_ROUND", "close_stale_sessions", "get_state", "prune", "set_state"]
 
 _LAST_ACTIVITY = func.coalesce(sessions.c.last_sample_ms, sessions.c.started_at_ms)
 
@@ -40,12 +45,20 @@ _CLOSE = (
     )
 )
 
+# Sessions pruned per round of deletes: each id is one bound parameter, far below every
+# engine's limit (SQLite's is 32,766).
+PRUNE_SESSIONS_PER_ROUND = 500
+
 # Only ended sessions have an end time: a NULL never compares below the cutoff.
 _PRUNABLE_SESSIONS = select(sessions.c.id).where(sessions.c.ended_at_ms < bindparam("p_before"))
-_PRUNE = {
-    "session_telemetry": delete(telemetry).where(telemetry.c.session_id.in_(_PRUNABLE_SESSIONS)),
-    "session_events": delete(events).where(events.c.session_id.in_(_PRUNABLE_SESSIONS)),
-    "sessions": delete(sessions).where(sessions.c.ended_at_ms < bindparam("p_before")),
+_SESSION_IDS: BindParameter[int] = bindparam("p_ids", expanding=True)
+# A list of ids, not the subquery itself (see the module docstring); children first.
+_PRUNE_SESSIONS = (
+    ("telemetry", delete(telemetry).where(telemetry.c.session_id.in_(_SESSION_IDS))),
+    ("events", delete(events).where(events.c.session_id.in_(_SESSION_IDS))),
+    ("sessions", delete(sessions).where(sessions.c.id.in_(_SESSION_IDS))),
+)
+_PRUNE_BEFORE = {
     "telemetry": delete(telemetry).where(telemetry.c.sample_ms < bindparam("p_before")),
     "events": delete(events).where(events.c.ts_ms < bindparam("p_before")),
 }
@@ -68,22 +81,28 @@ def close_stale_sessions(
     return len(ids)
 
 
-def _delete(connection: Connection, kind: str, before: int) -> int:
-    return int(connection.execute(_PRUNE[kind], {"p_before": before}).rowcount)
+def _prune_sessions(connection: Connection, before: int, deleted: dict[str, int]) -> None:
+    """Delete the sessions ended before ``before`` with their telemetry and events."""
+    ids = [int(i) for i in connection.scalars(_PRUNABLE_SESSIONS, {"p_before": before})]
+    for start in range(0, len(ids), PRUNE_SESSIONS_PER_ROUND):
+        chunk = ids[start : start + PRUNE_SESSIONS_PER_ROUND]
+        for kind, statement in _PRUNE_SESSIONS:
+            deleted[kind] += int(connection.execute(statement, {"p_ids": chunk}).rowcount)
+
+
+def _delete_before(connection: Connection, kind: str, before: int) -> int:
+    return int(connection.execute(_PRUNE_BEFORE[kind], {"p_before": before}).rowcount)
 
 
 def prune(connection: Connection, cutoffs: PruneCutoffs) -> dict[str, int]:
     """Delete what ``cutoffs`` bound (see ``ImmersionTrackingStore.prune``); rows per kind."""
     deleted = dict.fromkeys(("events", "telemetry", "sessions"), 0)
     if cutoffs.sessions_before_ms is not None:
-        before = cutoffs.sessions_before_ms
-        deleted["telemetry"] += _delete(connection, "session_telemetry", before)
-        deleted["events"] += _delete(connection, "session_events", before)
-        deleted["sessions"] += _delete(connection, "sessions", before)
+        _prune_sessions(connection, cutoffs.sessions_before_ms, deleted)
     if cutoffs.telemetry_before_ms is not None:
-        deleted["telemetry"] += _delete(connection, "telemetry", cutoffs.telemetry_before_ms)
+        deleted["telemetry"] += _delete_before(connection, "telemetry", cutoffs.telemetry_before_ms)
     if cutoffs.events_before_ms is not None:
-        deleted["events"] += _delete(connection, "events", cutoffs.events_before_ms)
+        deleted["events"] += _delete_before(connection, "events", cutoffs.events_before_ms)
     deleted.update(rollups.prune(connection, cutoffs))
     return deleted
 
