@@ -113,7 +113,7 @@ def _machine() -> dict[str, Any]:
 
 def _versions() -> dict[str, str | None]:
     found: dict[str, str | None] = {}
-    for package in ("immersion-tracker", "sqlalchemy", "psycopg", "pymysql"):
+    for package in ("immersion-tracker", "sqlalchemy", "psycopg", "pymysql", "mysqlclient"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
@@ -155,6 +155,7 @@ def run_backend(kind: str, args: argparse.Namespace, workdir: Path, command: str
             "machine": _machine(),
             "versions": _versions(),
             "server_version": backend.server_version(),
+            "driver": backend.driver,
         }
         store = backend.open_store()
         try:

@@ -3,7 +3,9 @@
 - ``memory``: ``MemoryStore`` (the reference model; no targets apply to it).
 - ``sqlite``: one file in the run's work directory.
 - ``postgresql``: a new schema ``bench_<hex>`` in the server's database, dropped after.
-- ``mysql``: a new database ``bench_<hex>`` (utf8mb4_bin) on the server, dropped after.
+- ``mysql``: a new database ``bench_<hex>`` (utf8mb4_bin) on the server, dropped after; the
+  driver is the URL's (``mysql+mysqldb``: mysqlclient, ``mysql+pymysql``: PyMySQL; a bare
+  ``mysql://``, the default, takes mysqlclient when it is installed, as the store does).
 
 Server URLs come from ``--postgresql-url`` / ``--mysql-url``, else from the test suite's
 variables ``IMMERSION_TEST_POSTGRESQL_URL`` / ``IMMERSION_TEST_MYSQL_URL``, else the local
@@ -16,6 +18,7 @@ server's version.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sqlite3
 import uuid
@@ -38,7 +41,7 @@ __all__ = ["BACKENDS", "DEFAULT_URLS", "Backend", "prepared_backend", "server_ur
 BACKENDS = ("memory", "sqlite", "postgresql", "mysql")
 DEFAULT_URLS = {
     "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
-    "mysql": "mysql+pymysql://root@127.0.0.1:3306/test",
+    "mysql": "mysql://root@127.0.0.1:3306/test",
 }
 _ENV = {"postgresql": "IMMERSION_TEST_POSTGRESQL_URL", "mysql": "IMMERSION_TEST_MYSQL_URL"}
 # The store's SQLite session settings (immersion.stores.sqlite), for the raw baseline.
@@ -79,8 +82,21 @@ class Backend:
     def paramstyle(self) -> str:
         return "?" if self.kind == "sqlite" else "%s"
 
+    @property
+    def driver(self) -> str | None:
+        """SQLAlchemy's name of the store's driver (``mysql+mysqldb``, ...); memory: None."""
+        if self.kind == "memory":
+            return None
+        if self.kind == "sqlite":
+            return "sqlite+pysqlite"
+        if self.kind == "postgresql":
+            return "postgresql+psycopg"
+        from immersion.stores import mysql
+
+        return mysql.url_from_config(self.config.storage).drivername
+
     def raw_connection(self) -> Any:
-        """A plain DB-API connection of the backend's driver, not in autocommit (SQLite: in
+        """A plain DB-API connection of the store's driver, not in autocommit (SQLite: in
         autocommit, transactions begun by the caller), with the store's session settings."""
         if self.kind == "sqlite":
             assert self.path is not None
@@ -94,15 +110,19 @@ class Backend:
 
             target = self.url.set(drivername="postgresql")
             return psycopg.connect(target.render_as_string(hide_password=False))
-        import pymysql
+        from immersion.stores.mysql import SQL_MODE
+        from immersion.stores.mysql_drivers import MYSQLCLIENT, connect_arguments
 
-        return pymysql.connect(
+        driver = self.driver
+        assert driver is not None
+        module = importlib.import_module("MySQLdb" if driver == MYSQLCLIENT else "pymysql")
+        return module.connect(
             host=self.url.host or "127.0.0.1",
             port=self.url.port or 3306,
             user=self.url.username or "root",
             password=self.url.password or "",
             database=self.url.database,
-            charset="utf8mb4",
+            **connect_arguments(driver, sql_mode=SQL_MODE, connect_timeout_s=5.0, ssl_ca=None),
         )
 
     def begin_sql(self) -> str | None:
@@ -163,7 +183,12 @@ def prepared_backend(
             for leftover in workdir.glob(f"{path.name}*"):
                 leftover.unlink(missing_ok=True)
         return
-    with _scratch(kind, sa.make_url(server_url(kind, admin_url))) as url:
+    admin = sa.make_url(server_url(kind, admin_url))
+    if kind == "mysql":  # the driver spelled out: SQLAlchemy alone would take mysqlclient
+        from immersion.stores.mysql_drivers import driver_url
+
+        admin = driver_url(admin)
+    with _scratch(kind, admin) as url:
         storage = {"provider": kind, "url": url.render_as_string(hide_password=False)}
         yield Backend(kind, TrackerConfig(timezone=ZONE, storage=storage), url=url)
 

@@ -59,6 +59,7 @@ def _backend_section(result: dict[str, Any]) -> list[str]:
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, "
         f"Python {machine['python']}, load average {machine.get('load_average_1m')} at the start"
         + (f"; server: {result['server_version']}" if result.get("server_version") else "")
+        + (f"; driver: {result['driver']}" if result.get("driver") else "")
     )
     lines += [f"Command: `{result['command']}`", ""]
     load = result.get("load")

@@ -52,7 +52,9 @@ def outbox_path(config: TrackerConfig, store: ImmersionTrackingStore) -> Path:
     default database named after the store (one outbox per destination)."""
     if config.storage.outbox_path is not None:
         return config.storage.outbox_path
-    digest = hashlib.sha256(repr(store).encode("utf-8")).hexdigest()[:12]
+    from .stores.registry import store_identity
+
+    digest = hashlib.sha256(store_identity(store).encode("utf-8")).hexdigest()[:12]
     return default_data_dir() / f"outbox-{config.storage.provider}-{digest}.sqlite"
 
 

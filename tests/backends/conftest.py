@@ -5,15 +5,21 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from tests.support.servers import scratch_database
-
-SERVER_KINDS = ["postgresql", "mysql"]
+from tests.support.servers import SERVERS, scratch_database
+from tests.support.stores import SERVER_KINDS
 
 
 @pytest.fixture(params=SERVER_KINDS)
 def server_kind(request: pytest.FixtureRequest) -> str:
-    """Each server test runs once per server (skipped or failed as ``servers`` documents)."""
+    """Each server test runs once per kind: server and driver (skipped or failed as
+    ``servers`` documents)."""
     return str(request.param)
+
+
+@pytest.fixture
+def server_provider(server_kind: str) -> str:
+    """The storage provider of ``server_kind`` (``mysql`` for both MySQL drivers)."""
+    return SERVERS[server_kind].provider
 
 
 @pytest.fixture

@@ -28,10 +28,10 @@ LINES = 300
 LOOKUPS = len(range(0, LINES, concurrent_writer.LOOKUP_EVERY))
 
 
-def _run_writers(kind: str, url: sa.URL) -> list[dict[str, Any]]:
+def _run_writers(provider: str, url: sa.URL) -> list[dict[str, Any]]:
     env = dict(os.environ)
     env.update(
-        IMMERSION_STORAGE__PROVIDER=kind,
+        IMMERSION_STORAGE__PROVIDER=provider,
         IMMERSION_STORAGE__URL=url.render_as_string(hide_password=False),
     )
     command = [sys.executable, "-m", "tests.backends.concurrent_writer"]
@@ -78,9 +78,9 @@ def _count(url: sa.URL, table: str) -> int:
 
 
 def test_two_processes_store_every_write_exactly_once(
-    server_kind: str, scratch_url: sa.URL
+    server_kind: str, server_provider: str, scratch_url: sa.URL
 ) -> None:
-    reports = _run_writers(server_kind, scratch_url)
+    reports = _run_writers(server_provider, scratch_url)
     for report in reports:
         assert report["flushed"] is True
         assert (report["dropped"], report["dead_lettered"]) == (0, 0), report

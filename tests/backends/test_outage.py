@@ -98,7 +98,7 @@ def _lines(tracker: object, clock: ManualClock, first: int, count: int) -> None:
 
 
 def test_an_outage_mid_session_loses_nothing_and_stores_nothing_twice(
-    server_kind: str, scratch_url: sa.URL, tmp_path: Path
+    server_kind: str, server_provider: str, scratch_url: sa.URL, tmp_path: Path
 ) -> None:
     default_port = 5432 if server_kind == "postgresql" else 3306
     url = scratch_url if scratch_url.port else scratch_url.set(port=default_port)
@@ -107,7 +107,7 @@ def test_an_outage_mid_session_loses_nothing_and_stores_nothing_twice(
         config = {
             "timezone": "Asia/Tokyo",
             "storage": {
-                "provider": server_kind,
+                "provider": server_provider,
                 "url": through_proxy.render_as_string(hide_password=False),
                 "fallback": "none",
                 "outbox_path": str(tmp_path / "outbox.sqlite"),

@@ -14,16 +14,20 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from immersion.composition import outbox_path
 from immersion.config import TrackerConfig
-from immersion.errors import ConfigError
+from immersion.errors import ConfigError, MissingDriverError
 from immersion.stores import mysql, postgresql
-from immersion.stores.registry import create_store
+from immersion.stores.mysql_drivers import default_driver
+from immersion.stores.registry import create_store, store_identity
 from immersion.stores.sql.base import SqlStore
+from tests.support.servers import require_driver
 
 SECRET = "Pa55-w0rd-never-shown"
 PROVIDERS = ["postgresql", "mysql"]
 MODULES = {"postgresql": postgresql, "mysql": mysql}
-DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
+# mysql: a URL without a driver gets mysqlclient when it is installed, else PyMySQL
+DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": default_driver()}
 PORTS = {"postgresql": 5432, "mysql": 3306}
 
 
@@ -72,9 +76,67 @@ def test_postgresql_spellings(url: str) -> None:
     )
 
 
-@pytest.mark.parametrize("url", ["mysql://h/db", "mariadb://h/db", "mariadb+pymysql://h/db"])
-def test_mysql_spellings(url: str) -> None:
-    assert mysql.url_from_config(config("mysql", url=url).storage).drivername == "mysql+pymysql"
+@pytest.mark.parametrize(
+    "url,driver",
+    [
+        ("mysql+pymysql://h/db", "mysql+pymysql"),
+        ("mariadb+pymysql://h/db", "mysql+pymysql"),
+        ("mysql+mysqldb://h/db", "mysql+mysqldb"),
+        ("mariadb+mysqldb://h/db", "mysql+mysqldb"),
+    ],
+)
+def test_a_driver_in_the_url_is_kept(url: str, driver: str) -> None:
+    assert mysql.url_from_config(config("mysql", url=url).storage).drivername == driver
+
+
+def _without(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+    # A None entry in sys.modules makes "import module" raise ImportError.
+    monkeypatch.setitem(sys.modules, module, None)
+
+
+# A URL without a driver, and the separate fields (which name none either).
+UNNAMED = [{"url": "mysql://h/db"}, {"url": "mariadb://h/db"}, {"host": "h", "database": "db"}]
+
+
+@pytest.mark.parametrize("storage", UNNAMED)
+def test_without_a_driver_named_mysqlclient_is_chosen(storage: dict[str, Any]) -> None:
+    require_driver("mysql-mysqldb")
+    got = mysql.url_from_config(config("mysql", **storage).storage)
+    assert got.drivername == "mysql+mysqldb"
+
+
+@pytest.mark.parametrize("storage", UNNAMED)
+def test_without_a_driver_named_or_mysqlclient_pymysql_is_chosen(
+    storage: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _without(monkeypatch, "MySQLdb")
+    got = mysql.url_from_config(config("mysql", **storage).storage)
+    assert got.drivername == "mysql+pymysql"
+
+
+@pytest.mark.parametrize(
+    "url,module,extra",
+    [
+        ("mysql+mysqldb://h/db", "MySQLdb", "mysqlclient"),
+        ("mysql+pymysql://h/db", "pymysql", "mysql"),
+    ],
+)
+def test_a_driver_named_but_not_installed_names_its_extra(
+    url: str, module: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _without(monkeypatch, module)
+    with pytest.raises(MissingDriverError, match=rf'pip install "immersion-tracker\[{extra}\]"'):
+        create_store(config("mysql", url=url))
+
+
+def test_with_neither_driver_the_provider_names_the_pure_python_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _without(monkeypatch, "MySQLdb")
+    _without(monkeypatch, "pymysql")
+    with pytest.raises(MissingDriverError, match=r'immersion-tracker\[mysql\]"') as raised:
+        create_store(config("mysql", url="mysql://h/db"))
+    assert "MySQLdb or pymysql" in str(raised.value)
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -178,17 +240,38 @@ def test_postgresql_connection_options_reach_psycopg(tmp_path: Any) -> None:
         store.close()
 
 
-def test_mysql_connection_options_reach_pymysql(tmp_path: Any) -> None:
+# What each driver is told for the same configuration: TLS required and verified against
+# the CA (certificate and host name), the timeout (mysqlclient counts whole seconds).
+MYSQL_ARGUMENTS = {
+    "mysql-mysqldb": lambda ca: {
+        "ssl": {"ca": ca},
+        "ssl_mode": "VERIFY_IDENTITY",
+        "connect_timeout": 3,
+    },
+    "mysql": lambda ca: {
+        "ssl_ca": ca,
+        "ssl_verify_cert": True,
+        "ssl_verify_identity": True,
+        "connect_timeout": 2.5,
+    },
+}
+
+
+@pytest.mark.parametrize("kind,driver", [("mysql", "pymysql"), ("mysql-mysqldb", "mysqldb")])
+def test_mysql_connection_options_reach_the_driver(tmp_path: Any, kind: str, driver: str) -> None:
+    require_driver(kind)
     ca = tmp_path / "ca.pem"
     ca.write_text("not checked before connecting")
-    store = create_store(
-        config("mysql", url="mysql://me@db.example/imm", ssl_ca=str(ca), connect_timeout_s=2.5)
-    )
+    url = f"mysql+{driver}://me@db.example/imm"
+    store = create_store(config("mysql", url=url, ssl_ca=str(ca), connect_timeout_s=2.5))
     assert isinstance(store, mysql.MysqlStore)
     try:
+        assert store.engine.dialect.driver == driver
         arguments = driver_arguments(store)
-        assert arguments["ssl_ca"] == str(ca)
-        assert arguments["connect_timeout"] == 2.5
+        for name, value in MYSQL_ARGUMENTS[kind](str(ca)).items():
+            assert arguments[name] == value, name
+        other = next(k for k in MYSQL_ARGUMENTS if k != kind)  # none of the other's names
+        assert not (set(MYSQL_ARGUMENTS[other](str(ca))) - {"connect_timeout"}) & set(arguments)
         assert arguments["charset"] == "utf8mb4"
         assert "STRICT_ALL_TABLES" in arguments["init_command"]
         for engine in (store.engine, store.read_engine):  # reads have a pool of their own
@@ -224,15 +307,39 @@ def test_each_driver_is_imported_only_when_its_provider_is_chosen() -> None:
             config = TrackerConfig(storage={"provider": provider, "host": "h", "database": "d"})
             create_store(config).close()
 
+        def loaded():
+            mysql = "pymysql" in sys.modules or "MySQLdb" in sys.modules
+            print("psycopg" in sys.modules, mysql)
+
         build("memory")
-        print("psycopg" in sys.modules, "pymysql" in sys.modules)
+        loaded()
         build("postgresql")
-        print("psycopg" in sys.modules, "pymysql" in sys.modules)
+        loaded()
         build("mysql")
-        print("psycopg" in sys.modules, "pymysql" in sys.modules)
+        loaded()
         """
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.split("\n")[:3] == ["False False", "True False", "True True"]
+
+
+def test_the_driver_is_shown_but_the_database_keeps_its_identity() -> None:
+    """repr and doctor show the driver; the outbox file and migration checkpoints are named
+    after the database, whichever driver reaches it (and as they were before mysqlclient)."""
+    require_driver("mysql-mysqldb")
+    configs = [
+        config("mysql", url=f"mysql+{d}://me:{SECRET}@db/imm") for d in ("pymysql", "mysqldb")
+    ]
+    stores = [create_store(c) for c in configs]
+    try:
+        assert [repr(store) for store in stores] == [
+            "MysqlStore('mysql+pymysql://me:***@db:3306/imm')",
+            "MysqlStore('mysql+mysqldb://me:***@db:3306/imm')",
+        ]
+        assert {store_identity(store) for store in stores} == {repr(stores[0])}
+        assert outbox_path(configs[0], stores[0]) == outbox_path(configs[1], stores[1])
+    finally:
+        for store in stores:
+            store.close()

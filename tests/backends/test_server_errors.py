@@ -7,6 +7,7 @@ deadlocks and dropped connections run against the real servers.
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from typing import Any
 
@@ -16,13 +17,19 @@ import sqlalchemy as sa
 import immersion
 from immersion.errors import StoreUnavailableError, TransientStoreError
 from immersion.stores.sql.errors import translate_errors
-from tests.support.servers import admin_engine, scratch_database, server_url
-from tests.support.stores import server_store
+from tests.support.servers import (
+    MYSQL_KINDS,
+    SERVERS,
+    admin_engine,
+    require_driver,
+    scratch_database,
+    server_url,
+)
+from tests.support.stores import SERVER_KINDS, server_store
 
 from .helpers import exception_chain
 
 SECRET = "Pa55-w0rd-never-shown"
-PROVIDERS = ["postgresql", "mysql"]
 
 
 def assert_no_secret(exc: BaseException, caplog: pytest.LogCaptureFixture) -> None:
@@ -32,18 +39,21 @@ def assert_no_secret(exc: BaseException, caplog: pytest.LogCaptureFixture) -> No
     assert SECRET not in caplog.text
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("kind", SERVER_KINDS)
 def test_an_unreachable_server_is_unavailable_named_and_masked(
-    provider: str, caplog: pytest.LogCaptureFixture
+    kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    require_driver(kind)
     caplog.set_level(logging.DEBUG)
-    store = server_store(provider, f"{provider}://learner:{SECRET}@127.0.0.1:1/immersion")
+    url = f"{SERVERS[kind].driver}://learner:{SECRET}@127.0.0.1:1/immersion"
+    store = server_store(kind, url)
     try:
         with pytest.raises(StoreUnavailableError) as raised:
             store.create_or_upgrade_schema()
         message = str(raised.value)
         assert "learner:***@127.0.0.1:1/immersion" in message
-        assert "refused" in message.lower()
+        # libmariadb reports a refused connection as "Can't connect ... (115)"
+        assert "refused" in message.lower() or "can't connect" in message.lower()
         assert_no_secret(raised.value, caplog)
         with pytest.raises(StoreUnavailableError) as again:
             store.session_summaries()
@@ -53,15 +63,17 @@ def test_an_unreachable_server_is_unavailable_named_and_masked(
         store.close()
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("kind", SERVER_KINDS)
 def test_open_tracker_on_an_unreachable_server_fails_without_the_password(
-    provider: str, caplog: pytest.LogCaptureFixture
+    kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    require_driver(kind)
     caplog.set_level(logging.DEBUG)
     config = {
         "storage": {
-            "provider": provider,
+            "provider": SERVERS[kind].provider,
             "fallback": "none",
+            "url": f"{SERVERS[kind].driver}://",  # the driver; the fields say the rest
             "host": "127.0.0.1",
             "port": 1,
             "user": "learner",
@@ -75,10 +87,11 @@ def test_open_tracker_on_an_unreachable_server_fails_without_the_password(
     assert_no_secret(raised.value, caplog)
 
 
-def test_mysql_refuses_a_wrong_password(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.mark.parametrize("kind", MYSQL_KINDS)
+def test_mysql_refuses_a_wrong_password(kind: str, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    url = sa.make_url(server_url("mysql")).set(password=SECRET)
-    store = server_store("mysql", url)
+    url = sa.make_url(server_url(kind)).set(password=SECRET)
+    store = server_store(kind, url)
     try:
         with pytest.raises(StoreUnavailableError, match="Access denied") as raised:
             store.create_or_upgrade_schema()
@@ -108,6 +121,25 @@ def test_postgresql_tls_options_reach_the_server() -> None:
     store = server_store(
         "postgresql", server_url("postgresql"), connect_args={"sslmode": "require"}
     )
+    try:
+        with pytest.raises(StoreUnavailableError, match="SSL"):
+            store.create_or_upgrade_schema()
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("kind", MYSQL_KINDS)
+def test_mysql_with_a_ca_requires_tls(kind: str) -> None:
+    """With ``ssl_ca`` both drivers insist on TLS: a server without it is refused, never
+    talked to in the clear (a CA alone would leave mysqlclient on "TLS if offered")."""
+    with admin_engine(kind).connect() as connection:
+        have_ssl = connection.scalar(sa.text("SELECT @@have_ssl"))
+    if have_ssl == "YES":
+        pytest.skip("this MariaDB/MySQL server speaks TLS; the refusal cannot be shown")
+    ca = ssl.get_default_verify_paths().cafile  # any well-formed CA file will do
+    if ca is None:
+        pytest.skip("no system CA file to hand to the driver")
+    store = server_store(kind, server_url(kind), ssl_ca=ca)
     try:
         with pytest.raises(StoreUnavailableError, match="SSL"):
             store.create_or_upgrade_schema()

@@ -178,11 +178,11 @@ def test_read_only_reads_and_refuses_writes(server_kind: str, scratch_url: sa.UR
         writer.close()
 
 
-def test_the_configured_zone_reaches_the_store(server_kind: str, scratch_url: sa.URL) -> None:
+def test_the_configured_zone_reaches_the_store(server_provider: str, scratch_url: sa.URL) -> None:
     """``timezone`` from the configuration decides the server store's ``today`` too."""
     for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):  # 25 hours apart
         storage = StorageConfig(
-            provider=server_kind, url=scratch_url.render_as_string(hide_password=False)
+            provider=server_provider, url=scratch_url.render_as_string(hide_password=False)
         )
         store = create_store(TrackerConfig(storage=storage, timezone=zone))
         try:
@@ -195,11 +195,11 @@ def test_the_configured_zone_reaches_the_store(server_kind: str, scratch_url: sa
 
 
 def test_a_schema_change_waits_for_another_then_gives_up_transiently(
-    server_kind: str, scratch_url: sa.URL, monkeypatch: pytest.MonkeyPatch
+    server_kind: str, server_provider: str, scratch_url: sa.URL, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another process holds the schema lock for longer than the store waits: the start-up
     fails with a ``TransientStoreError`` (try again later), the database untouched."""
-    module = importlib.import_module(f"immersion.stores.{server_kind}")
+    module = importlib.import_module(f"immersion.stores.{server_provider}")
     monkeypatch.setattr(module, "SCHEMA_LOCK_TIMEOUT_S", 1)
     if server_kind == "postgresql":
         take = "SELECT pg_advisory_lock(:kind, hashtext(coalesce(current_schema(), '')))"

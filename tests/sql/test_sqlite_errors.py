@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -22,6 +23,7 @@ from immersion.errors import (
 from immersion.stores.sql.errors import classify, redact, safe_url, translate_errors
 from immersion.stores.sqlite import SqliteStore
 from tests.contract.builders import EP1, T0, event, make_video, open_session, sample, start, write
+from tests.support.servers import require_driver
 
 
 @pytest.fixture
@@ -199,6 +201,38 @@ def test_server_driver_errors_are_classified_by_their_codes() -> None:
     ]
     for error, expected in cases:
         assert classify(_sqlalchemy_error(error)) is expected, error
+
+
+# (PEP 249 class, MySQL error number, message, what it is), as both drivers raise them
+MYSQL_ERRORS: list[tuple[str, int, str, type[StoreError]]] = [
+    ("OperationalError", 1213, "Deadlock found when trying to get lock", TransientStoreError),
+    ("OperationalError", 1205, "Lock wait timeout exceeded", TransientStoreError),
+    ("OperationalError", 2006, "Server has gone away", StoreUnavailableError),
+    ("OperationalError", 2013, "Lost connection to server during query", StoreUnavailableError),
+    (
+        "OperationalError",
+        2002,
+        "Can't connect to server (115)",
+        StoreUnavailableError,
+    ),
+    ("OperationalError", 1045, "Access denied for user 'me'", StoreUnavailableError),
+    ("OperationalError", 1049, "Unknown database 'imm'", StoreUnavailableError),
+    ("DataError", 1406, "Data too long for column 'title' at row 1", StoreIntegrityError),
+    ("DataError", 1264, "Out of range value for column 'seq' at row 1", StoreIntegrityError),
+    ("IntegrityError", 1062, "Duplicate entry 'x' for key 'PRIMARY'", StoreIntegrityError),
+    ("IntegrityError", 1048, "Column 'title' cannot be null", StoreIntegrityError),
+    ("ProgrammingError", 1146, "Table 'imm.videos' doesn't exist", SchemaError),
+]
+
+
+@pytest.mark.parametrize("kind,module", [("mysql", "pymysql"), ("mysql-mysqldb", "MySQLdb")])
+def test_both_mysql_drivers_errors_are_classified_alike(kind: str, module: str) -> None:
+    require_driver(kind)
+    driver = importlib.import_module(module)
+    for class_name, number, message, expected in MYSQL_ERRORS:
+        error = getattr(driver, class_name)(number, message)
+        assert classify(error) is expected, (module, number)
+        assert classify(_sqlalchemy_error(error)) is expected, (module, number)
 
 
 def test_translate_errors_keeps_the_cause_and_leaves_other_exceptions_alone() -> None:

@@ -4,12 +4,18 @@ Locally the server tests run only when their environment variable names a server
 they skip with a one-line hint. In CI (``CI=true``) they default to the local servers and a
 server that cannot be reached FAILS the run: a silently skipped backend is not a pass.
 
+A kind is a server and a driver: ``mysql`` (PyMySQL) and ``mysql-mysqldb`` (mysqlclient) are
+the same MariaDB/MySQL server (``IMMERSION_TEST_MYSQL_URL``, whatever driver it names), each
+through its own driver. A kind whose driver is not installed skips locally with the command
+that installs it, and fails in CI.
+
 Each test gets its own empty PostgreSQL schema or MySQL database, dropped afterwards.
 """
 
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -19,31 +25,63 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-__all__ = ["SERVERS", "Server", "admin_engine", "in_ci", "scratch_database", "server_url"]
+__all__ = [
+    "MYSQL_KINDS",
+    "SERVERS",
+    "Server",
+    "admin_engine",
+    "in_ci",
+    "require_driver",
+    "scratch_database",
+    "server_url",
+]
 
 
 @dataclass(frozen=True)
 class Server:
     kind: str
+    provider: str  # the storage provider (and module of immersion.stores) it tests
     env: str
     ci_default: str
+    driver: str  # SQLAlchemy's drivername, set on the server's URL
+    module: str  # the driver's module
+    install: str  # how to install it
 
 
+_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
 SERVERS = {
     "postgresql": Server(
         "postgresql",
+        "postgresql",
         "IMMERSION_TEST_POSTGRESQL_URL",
         "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        "postgresql+psycopg",
+        "psycopg",
+        'pip install -e ".[postgresql]"',
     ),
     "mysql": Server(
         "mysql",
+        "mysql",
         "IMMERSION_TEST_MYSQL_URL",
-        "mysql+pymysql://root@127.0.0.1:3306/test",
+        _MYSQL_URL,
+        "mysql+pymysql",
+        "pymysql",
+        'pip install -e ".[mysql]"',
+    ),
+    "mysql-mysqldb": Server(
+        "mysql-mysqldb",
+        "mysql",
+        "IMMERSION_TEST_MYSQL_URL",
+        _MYSQL_URL,
+        "mysql+mysqldb",
+        "MySQLdb",
+        'pip install -e ".[mysqlclient]" (needs libmariadb-dev and pkg-config)',
     ),
 }
+MYSQL_KINDS = [kind for kind, server in SERVERS.items() if server.provider == "mysql"]
 
 _checked: dict[str, str | None] = {}
-# One admin engine per server for the whole run: creating and dropping a scratch database
+# One admin engine per kind for the whole run: creating and dropping a scratch database
 # then costs two statements, not two new connections.
 _admins: dict[str, sa.Engine] = {}
 
@@ -52,12 +90,27 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def server_url(kind: str) -> str:
-    """The admin URL of the ``kind`` server, or skip/fail the calling test as documented."""
+def require_driver(kind: str) -> None:
+    """Skip the calling test (fail it in CI) when the driver of ``kind`` is not installed."""
     server = SERVERS[kind]
-    url = os.environ.get(server.env) or (server.ci_default if in_ci() else None)
-    if url is None:
+    try:
+        importlib.import_module(server.module)
+    except ImportError:
+        message = f"{kind} tests need the {server.module} driver: {server.install}"
+        if in_ci():
+            pytest.fail(f"{message}; in CI every backend must run", pytrace=False)
+        pytest.skip(message)
+
+
+def server_url(kind: str) -> str:
+    """The admin URL of the ``kind`` server, through the kind's driver, or skip/fail the
+    calling test as documented."""
+    server = SERVERS[kind]
+    given = os.environ.get(server.env) or (server.ci_default if in_ci() else None)
+    if given is None:
         pytest.skip(f"{kind} tests skipped: set {server.env}={server.ci_default} to run them")
+    require_driver(kind)
+    url = sa.make_url(given).set(drivername=server.driver).render_as_string(hide_password=False)
     if kind not in _checked:
         _checked[kind] = _probe(url)
     problem = _checked[kind]

@@ -34,7 +34,7 @@ from immersion.config import StorageConfig, TrackerConfig
 from immersion.store import ImmersionTrackingStore
 from immersion.stores.registry import StoreFactory, create_store
 from immersion.stores.sql import schema
-from tests.support.servers import scratch_database
+from tests.support.servers import SERVERS, scratch_database
 
 __all__ = [
     "EXTRA_STORES_ENV",
@@ -45,7 +45,8 @@ __all__ = [
     "server_store",
 ]
 
-SERVER_KINDS = ["postgresql", "mysql"]
+# mysql: PyMySQL, mysql-mysqldb: mysqlclient, on the same server (see tests.support.servers)
+SERVER_KINDS = list(SERVERS)
 SHARED_SCHEMA_ENV = "IMMERSION_TEST_SHARED_SCHEMA"
 EXTRA_STORES_ENV = "IMMERSION_TEST_STORES"
 EXTRA_KINDS = [k.strip() for k in os.environ.get(EXTRA_STORES_ENV, "").split(",") if k.strip()]
@@ -53,12 +54,13 @@ STORE_KINDS = ["memory", "sqlite", *SERVER_KINDS, *EXTRA_KINDS]
 
 
 def server_store(kind: str, url: str | sa.URL, **options: Any) -> Any:
-    """A ``PostgresqlStore`` or ``MysqlStore`` on ``url`` (its schema not touched)."""
+    """A ``PostgresqlStore`` or ``MysqlStore`` on ``url`` (its schema not touched; the
+    driver is the URL's)."""
     if kind == "postgresql":
         from immersion.stores.postgresql import PostgresqlStore
 
         return PostgresqlStore(url, **options)
-    if kind == "mysql":
+    if SERVERS[kind].provider == "mysql":
         from immersion.stores.mysql import MysqlStore
 
         return MysqlStore(url, **options)

@@ -8,7 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from tests.support.servers import scratch_database
+from tests.support.servers import MYSQL_KINDS, require_driver, scratch_database
 from tests.support.stores import server_store
 from tests.transfer.helpers import (
     ZONE,
@@ -64,11 +64,12 @@ def test_sqlite_to_postgresql_and_back(source_sqlite: Path, tmp_path: Path) -> N
             source.close()
 
 
-def test_sqlite_to_mariadb(source_sqlite: Path) -> None:
-    with scratch_database("mysql") as url:
+@pytest.mark.parametrize("kind", MYSQL_KINDS)
+def test_sqlite_to_mariadb(source_sqlite: Path, kind: str) -> None:
+    with scratch_database(kind) as url:
         assert_verified(*migrate(sqlite_url(source_sqlite), server_url(url)))
         source = SqliteStore(source_sqlite, read_only=True, timezone=ZONE)
-        server = server_store("mysql", url, timezone=ZONE)
+        server = server_store(kind, url, timezone=ZONE)
         try:
             assert_same(source, server)
         finally:
@@ -126,6 +127,18 @@ def test_bad_sources_are_one_line_errors(tmp_path: Path, source: str, message: s
 
 def test_the_same_store_on_both_ends_is_refused(source_sqlite: Path) -> None:
     code, _, stderr = migrate(sqlite_url(source_sqlite), str(source_sqlite))
+    assert code == 1
+    assert "the source and the destination are the same store" in stderr
+
+
+def test_the_same_mariadb_database_through_each_driver_is_the_same_store(
+    source_sqlite: Path,
+) -> None:
+    require_driver("mysql-mysqldb")
+    with scratch_database("mysql") as url:
+        assert_verified(*migrate(sqlite_url(source_sqlite), server_url(url)))
+        through_mysqlclient = server_url(url.set(drivername="mysql+mysqldb"))
+        code, _, stderr = migrate(server_url(url), through_mysqlclient)
     assert code == 1
     assert "the source and the destination are the same store" in stderr
 

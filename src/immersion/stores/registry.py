@@ -16,6 +16,7 @@ Nothing else in the package names a concrete store class.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import cast
@@ -24,19 +25,27 @@ from ..config import StorageConfig, TrackerConfig
 from ..errors import ConfigError, MissingDriverError, UnknownProviderError
 from ..store import ImmersionTrackingStore
 
-__all__ = ["ENTRY_POINT_GROUP", "StoreFactory", "create_store", "known_providers"]
+__all__ = ["ENTRY_POINT_GROUP", "StoreFactory", "create_store", "known_providers", "store_identity"]
 
 ENTRY_POINT_GROUP = "immersion.stores"
 
 StoreFactory = Callable[[TrackerConfig], ImmersionTrackingStore]
 
-# provider -> (factory import string, the driver module it needs, the extra that installs it)
-_BUILTIN: dict[str, tuple[str, str | None, str | None]] = {
-    "sqlite": ("immersion.stores.sqlite:from_config", None, None),
-    "memory": ("immersion.stores.memory:from_config", None, None),
-    "postgresql": ("immersion.stores.postgresql:from_config", "psycopg", "postgresql"),
-    "mysql": ("immersion.stores.mysql:from_config", "pymysql", "mysql"),
+# provider -> (factory import string, the driver modules it can use (any one will do), the
+# extra that installs one)
+_BUILTIN: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "sqlite": ("immersion.stores.sqlite:from_config", (), None),
+    "memory": ("immersion.stores.memory:from_config", (), None),
+    "postgresql": ("immersion.stores.postgresql:from_config", ("psycopg",), "postgresql"),
+    # mysqlclient (C) when installed, else PyMySQL; an explicit driver in the URL is
+    # checked by the store (immersion.stores.mysql)
+    "mysql": ("immersion.stores.mysql:from_config", ("MySQLdb", "pymysql"), "mysql"),
 }
+
+
+# The same MySQL database through mysqlclient or PyMySQL is one store: identities spell both
+# as PyMySQL, the only driver before mysqlclient, so the names given then stay valid.
+_MYSQL_DRIVER = re.compile(r"\bmysql\+mysqldb://")
 
 
 def _plugins() -> dict[str, object]:
@@ -50,18 +59,23 @@ def known_providers() -> list[str]:
     return names
 
 
+def _importable(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return False
+    return True
+
+
 def _resolve(provider: str) -> StoreFactory:
     builtin = _BUILTIN.get(provider)
     if builtin is not None:
-        target, driver, extra = builtin
-        if driver is not None:
-            try:
-                importlib.import_module(driver)
-            except ImportError:
-                raise MissingDriverError(
-                    f"storage provider {provider!r} needs the {driver} driver, which is not "
-                    f'installed: pip install "immersion-tracker[{extra}]"'
-                ) from None
+        target, drivers, extra = builtin
+        if drivers and not any(_importable(driver) for driver in drivers):
+            raise MissingDriverError(
+                f"storage provider {provider!r} needs the {' or '.join(drivers)} driver, which "
+                f'is not installed: pip install "immersion-tracker[{extra}]"'
+            )
         module_name, _, attribute = target.partition(":")
         return cast(StoreFactory, getattr(importlib.import_module(module_name), attribute))
     plugin = _plugins().get(provider)
@@ -83,3 +97,9 @@ def create_store(config: TrackerConfig | StorageConfig) -> ImmersionTrackingStor
     if isinstance(config, StorageConfig):
         config = TrackerConfig(storage=config)
     return _resolve(config.storage.provider)(config)
+
+
+def store_identity(store: ImmersionTrackingStore) -> str:
+    """What names the database behind ``store`` from one run to the next (its outbox file,
+    the checkpoints of a migration from it): ``repr(store)``, whichever driver it uses."""
+    return _MYSQL_DRIVER.sub("mysql+pymysql://", repr(store))

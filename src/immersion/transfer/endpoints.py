@@ -4,7 +4,8 @@ A name is one of:
 
 - a store URL: ``sqlite:///relative/path.sqlite``, ``sqlite:////absolute/path.sqlite``,
   ``postgresql+psycopg://user:password@host:port/database`` (``postgresql://`` too),
-  ``mysql+pymysql://user:password@host:port/database`` (``mysql://``, ``mariadb://`` too);
+  ``mysql://user:password@host:port/database`` (``mariadb://``, ``mysql+mysqldb://``,
+  ``mysql+pymysql://`` too);
 - a configuration file (a path ending in ``.toml``): its ``[storage]`` section;
 - any other path: an SQLite database file.
 
@@ -26,7 +27,7 @@ from sqlalchemy.exc import ArgumentError
 from ..config import StorageConfig, TrackerConfig, load_config
 from ..errors import ConfigError
 from ..store import ImmersionTrackingStore
-from ..stores.registry import create_store
+from ..stores.registry import create_store, store_identity
 from ..stores.sql.errors import safe_url
 from . import TransferError
 
@@ -118,5 +119,5 @@ def open_endpoint(config: TrackerConfig, role: Role) -> Endpoint:
     except BaseException:
         store.close()
         raise
-    identity = hashlib.sha256(repr(store).encode("utf-8")).hexdigest()[:16]
+    identity = hashlib.sha256(store_identity(store).encode("utf-8")).hexdigest()[:16]
     return Endpoint(store=store, label=label, identity=identity)

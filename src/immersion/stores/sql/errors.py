@@ -77,7 +77,7 @@ _PG_CODES: dict[str, _Kind] = {
     "22": StoreIntegrityError,  # data_exception
 }
 
-# MySQL/MariaDB error numbers (PyMySQL's ``args[0]``).
+# MySQL/MariaDB error numbers (``args[0]`` of PyMySQL's and mysqlclient's exceptions).
 _MYSQL_CODES: dict[int, _Kind] = {
     1205: TransientStoreError,  # lock wait timeout
     1213: TransientStoreError,  # deadlock
@@ -88,6 +88,7 @@ _MYSQL_CODES: dict[int, _Kind] = {
     1049: StoreUnavailableError,  # unknown database
     1130: StoreUnavailableError,  # host not allowed to connect
     2026: StoreUnavailableError,  # TLS connection error
+    2002: StoreUnavailableError,  # can't connect (libmariadb: also a refused TCP connection)
     2003: StoreUnavailableError,  # can't connect
     2005: StoreUnavailableError,  # unknown host
     2006: StoreUnavailableError,  # server has gone away
@@ -95,6 +96,9 @@ _MYSQL_CODES: dict[int, _Kind] = {
     1146: SchemaError,  # table doesn't exist
     1054: SchemaError,  # unknown column
 }
+
+# The MySQL drivers' modules: their exceptions carry the server's error number first.
+_MYSQL_MODULES = ("pymysql", "MySQLdb")
 
 _MESSAGES: tuple[tuple[tuple[str, ...], _Kind], ...] = (
     (
@@ -192,7 +196,7 @@ def _by_code(error: BaseException) -> _Kind | None:
     sqlstate = getattr(error, "sqlstate", None)
     if isinstance(sqlstate, str) and sqlstate:
         return _PG_CODES.get(sqlstate) or _PG_CODES.get(sqlstate[:2])
-    if type(error).__module__.startswith("pymysql") and error.args:
+    if type(error).__module__.startswith(_MYSQL_MODULES) and error.args:
         number = error.args[0]
         if isinstance(number, int):
             return _MYSQL_CODES.get(number)
@@ -237,7 +241,7 @@ def classify(exc: BaseException) -> _Kind | None:
     is_dbapi = isinstance(exc, sa_exc.DBAPIError) or type(error).__module__.split(".")[0] in {
         "sqlite3",
         "psycopg",
-        "pymysql",
+        *_MYSQL_MODULES,
     }
     if not is_dbapi:
         return None
