@@ -119,12 +119,13 @@ class AnalyticsSource(Protocol):
         ``local_day`` in the range (``None`` when it is empty), sums 0. Any order."""
         ...
 
-    def ledger_by_video(self, start: int | None, end: int, limit: int | None) -> list[Row]:
-        """``(video_key, title, sessions, active_watched_ms, words_seen, cards_mined,
-        videos)`` summed per video over the ledger rows in the range (videos without rows
-        left out), most active time first, ties by ``video_key``; only the first ``limit``
-        (all when ``None``). ``videos``, the same in every row, counts every video in the
-        range, the ones past ``limit`` included."""
+    def ledger_by_video(
+        self, start: int | None, end: int, limit: int | None
+    ) -> tuple[list[Row], int]:
+        """``(video_key, title, sessions, active_watched_ms, words_seen, cards_mined)``
+        summed per video over the ledger rows in the range (videos without rows left out),
+        most active time first, ties by ``video_key``; only the first ``limit`` (all when
+        ``None``); and how many videos the range has, the ones past ``limit`` included."""
         ...
 
     def active_days(self, start: int | None, end: int | None) -> list[tuple[int, int]]:
@@ -227,10 +228,7 @@ class AnalyticsReads(abc.ABC):
             rows = source.ledger_summary(
                 start, end, "day" if by_day else "month", weekdays=not by_day, hours=True
             )
-            # at least one row, which carries the count of every video in the range
-            per_video = source.ledger_by_video(
-                start, end, None if top_videos is None else max(top_videos, 1)
-            )
+            per_video, video_count = source.ledger_by_video(start, end, top_videos)
         groups, first = _split(rows)
         start = _start_of(range, start, end, first)
         weekdays = [0] * 7
@@ -256,9 +254,9 @@ class AnalyticsReads(abc.ABC):
             by_hour=[round(ms / 60_000, 3) for ms in hours],
             videos=[
                 VideoTrend(key, title, sessions, round(active / 60_000, 3), words, cards)
-                for key, title, sessions, active, words, cards, _ in per_video[:top_videos]
+                for key, title, sessions, active, words, cards in per_video
             ],
-            video_count=per_video[0][6] if per_video else 0,
+            video_count=video_count,
         )
 
     # ----------------------------------------------------------------- day activity

@@ -195,14 +195,16 @@ class MemorySource:
         rows.append((GROUP_FIRST, first, *EMPTY_SUMS))
         return rows
 
-    def ledger_by_video(self, start: int | None, end: int, limit: int | None) -> list[Row]:
+    def ledger_by_video(
+        self, start: int | None, end: int, limit: int | None
+    ) -> tuple[list[Row], int]:
         sums: dict[str, PeriodTotals] = {}
         for entry in self._entries(start, end):
             sums[entry.video_key] = sums.get(entry.video_key, PeriodTotals()).plus(entry.totals)
         videos = self._tables.videos
         # most active first, ties by key: the SQL stores' ORDER BY
         ranked = sorted(sums.items(), key=lambda item: (-item[1].active_watched_ms, item[0]))
-        return [
+        rows: list[Row] = [
             (
                 key,
                 videos[key].title,
@@ -210,10 +212,10 @@ class MemorySource:
                 totals.active_watched_ms,
                 totals.words_seen,
                 totals.cards_mined,
-                len(sums),
             )
             for key, totals in ranked[:limit]
         ]
+        return rows, len(sums)
 
     def active_days(self, start: int | None, end: int | None) -> list[tuple[int, int]]:
         rows = [

@@ -137,7 +137,11 @@ class MysqlStore(SqlStore):
         # Reads get a pool of their own in autocommit (see ``SqlStore``): no ROLLBACK round
         # trip when a connection goes back to the pool.
         reads = create_engine(
-            target, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **options
+            target,
+            isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=None,
+            skip_autocommit_rollback=True,  # no ROLLBACK round trip when a read ends
+            **options,
         )
         shown = target.set(port=target.port or DEFAULT_PORT)
         super().__init__(

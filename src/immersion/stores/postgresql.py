@@ -101,7 +101,11 @@ class PostgresqlStore(SqlStore):
         # Reads get a pool of their own in autocommit (see ``SqlStore``): no BEGIN before and
         # no ROLLBACK after each read.
         reads = create_engine(
-            target, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **options
+            target,
+            isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=None,
+            skip_autocommit_rollback=True,  # no ROLLBACK round trip when a read ends
+            **options,
         )
         shown = target.set(port=target.port or DEFAULT_PORT)
         super().__init__(

@@ -174,14 +174,15 @@ _LEDGER_BY_VIDEO = DriverQuery(
             _BY_VIDEO_SUMS.c[name]
             for name in ("sessions", "active_watched_ms", "words_seen", "cards_mined")
         ),
-        # every video in the range, counted before the LIMIT
-        func.count().over().label("videos"),
     )
     .join_from(_BY_VIDEO_SUMS, videos, _BY_VIDEO_SUMS.c.video_id == videos.c.id)
     # Key columns compare by code point on every engine (schema), so ties break alike.
     .order_by(_BY_VIDEO_SUMS.c.active_watched_ms.desc(), videos.c.video_key)
     .limit(bindparam("p_limit", type_=Integer))
 )
+# Asked only when the top videos fill their limit. (A ``COUNT(*) OVER ()`` column in the
+# statement above made MariaDB materialize and sort twice: 3.6 ms against 2.4 ms for both.)
+_VIDEOS_IN_RANGE = select(func.count(session_totals.c.video_id.distinct())).where(_IN_RANGE)
 
 _ACTIVE_DAYS = DriverQuery(
     select(activity_days.c.local_day, activity_days.c.active_watched_ms).where(
@@ -270,10 +271,15 @@ class SqlSource:
     ) -> list[Row]:
         return self._rows(_SUMMARIES[(period, weekdays, hours)], _range(start, end))
 
-    def ledger_by_video(self, start: int | None, end: int, limit: int | None) -> list[Row]:
+    def ledger_by_video(
+        self, start: int | None, end: int, limit: int | None
+    ) -> tuple[list[Row], int]:
         params = _range(start, end)
         params["p_limit"] = _HIGHEST if limit is None else limit
-        return self._rows(_LEDGER_BY_VIDEO, params)
+        rows = self._rows(_LEDGER_BY_VIDEO, params)
+        if limit is None or len(rows) < limit:
+            return rows, len(rows)
+        return rows, int(self._connection.scalar(_VIDEOS_IN_RANGE, params) or 0)
 
     def active_days(self, start: int | None, end: int | None) -> list[tuple[int, int]]:
         return self._rows(_ACTIVE_DAYS, _range(start, end))
