@@ -12,11 +12,12 @@ Each statement is built once at import, so SQLAlchemy compiles it once per diale
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, Integer, Row, bindparam, literal_column, select
 
 from ...domain import (
     COUNTER_NAMES,
@@ -97,9 +98,19 @@ _EVENTS = (
     .order_by(events.c.ts_ms, events.c.seq)
     .limit(bindparam("p_limit"))
 )
-# (an expanding IN: through Core)
-_EVENTS_OF_TYPES = _EVENTS.where(events.c.event_type.in_(bindparam("p_types", expanding=True)))
 _EVENTS_ALL = DriverQuery(_EVENTS)
+
+
+@functools.lru_cache(maxsize=64)
+def _events_of_types(types: tuple[int, ...]) -> DriverQuery:
+    """``_EVENTS`` of these event types. The types are written into the statement as
+    integer literals (``int()`` of the types: never text), so it has no
+    expanding ``IN`` and its rows come straight from the driver; one statement per set of
+    types, and there are few sets."""
+    listed = [literal_column(str(int(t)), Integer) for t in types]
+    return DriverQuery(_EVENTS.where(events.c.event_type.in_(listed)))
+
+
 _EVENT_TYPES = {int(t): t for t in EventType}
 # the lowest stored time, for "fewer sessions than the limit"
 _LOWEST_MS = -(2**63)
@@ -185,12 +196,12 @@ def session_events(
     if event_types is None:
         rows = _EVENTS_ALL.rows(connection, params)
     else:
-        params["p_types"] = sorted({int(t) for t in event_types})
-        rows = connection.execute(_EVENTS_OF_TYPES, params)
-    types = _EVENT_TYPES
+        types = tuple(sorted({int(t) for t in event_types}))
+        rows = _events_of_types(types).rows(connection, params) if types else []
+    known = _EVENT_TYPES
     return [
         TrackedEvent(
-            session_uuid, seq, ts_ms, types.get(event_type) or EventType(event_type), *rest
+            session_uuid, seq, ts_ms, known.get(event_type) or EventType(event_type), *rest
         )
         for seq, ts_ms, event_type, *rest in rows
     ]
