@@ -97,6 +97,11 @@ READS: tuple[ReadCase, ...] = (
         lambda rng, p: ((), {"limit": rng.choice((10, 20, 50, 100))}),
     ),
     ReadCase(
+        "session_summaries(video)",
+        "session_summaries",
+        lambda rng, p: ((), {"limit": rng.choice((10, 50)), "video_key": rng.choice(p.videos)}),
+    ),
+    ReadCase(
         "session_timeline",
         "session_timeline",
         lambda rng, p: ((rng.choice(p.sessions),), {"limit": rng.choice((None, 100))}),

@@ -258,8 +258,11 @@ class ImmersionTrackingStore(Protocol):
 
     # ----------------------------------------------------------------- reads
 
-    def session_summaries(self, limit: int = 50) -> list[SessionSummary]:
-        """The latest ``limit`` sessions, newest start first (ties: UUID ascending).
+    def session_summaries(
+        self, limit: int = 50, video_key: str | None = None
+    ) -> list[SessionSummary]:
+        """The latest ``limit`` sessions, newest start first (ties: UUID ascending), only
+        the sessions of ``video_key`` when given (``[]`` for an unknown video).
 
         Counters are the finalized session's, or for an active session its latest sample's
         (never a sum of cumulative samples). ``ended_at_ms`` is ``None`` while active.

@@ -48,6 +48,26 @@ def test_summaries_honour_the_limit(store: ImmersionTrackingStore) -> None:
     assert len(store.session_summaries(limit=1000)) == 55
 
 
+def test_summaries_of_one_video(store: ImmersionTrackingStore) -> None:
+    write(
+        store,
+        make_video(EP1),
+        make_video(EP2),
+        start("e1-old", EP1, T0),
+        start("e2-a", EP2, T0 + HOUR),
+        start("e1-b", EP1, T0 + 2 * HOUR),
+        start("e1-a", EP1, T0 + 2 * HOUR),  # a tie: by UUID
+        start("e2-b", EP2, T0 + 3 * HOUR),
+    )
+    assert uuids(store.session_summaries(video_key=EP1)) == ["e1-a", "e1-b", "e1-old"]
+    assert uuids(store.session_summaries(limit=2, video_key=EP1)) == ["e1-a", "e1-b"]
+    assert uuids(store.session_summaries(limit=1, video_key=EP2)) == ["e2-b"]
+    assert store.session_summaries(video_key=STREAM) == []  # no sessions
+    assert store.session_summaries(video_key="local:/nowhere") == []  # no such video
+    assert store.session_summaries(limit=0, video_key=EP1) == []
+    assert {s.video_key for s in store.session_summaries(video_key=EP2)} == {EP2}
+
+
 def test_an_active_summary_carries_its_latest_sample(store: ImmersionTrackingStore) -> None:
     open_session(store, "s1", EP1, T0)
     write(

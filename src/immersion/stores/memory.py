@@ -208,14 +208,19 @@ class MemoryStore(AnalyticsReads):
 
     # ----------------------------------------------------------------- reads
 
-    def session_summaries(self, limit: int = 50) -> list[SessionSummary]:
+    def session_summaries(
+        self, limit: int = 50, video_key: str | None = None
+    ) -> list[SessionSummary]:
         if limit <= 0:
             return []
         with self._lock:
             videos = self._tables.videos
-            ordered = sorted(
-                self._tables.sessions.values(), key=lambda s: (-s.started_at_ms, s.session_uuid)
-            )[:limit]
+            chosen = [
+                s
+                for s in self._tables.sessions.values()
+                if video_key is None or s.video_key == video_key
+            ]
+            ordered = sorted(chosen, key=lambda s: (-s.started_at_ms, s.session_uuid))[:limit]
             return [
                 SessionSummary.build(
                     session_uuid=s.session_uuid,

@@ -62,12 +62,13 @@ from ...results import SchemaStatus, SessionSummary, StoreCapabilities
 from ...store import PruneCutoffs
 from ...writes import Write
 from ..analytics_reads import AnalyticsReads, AnalyticsSource
-from ..validation import validate_write
+from ..validation import validate_batch
 from . import maintenance, migrate, reads, rollups
 from .analytics import SqlSource
 from .bulk_io import BulkIO
 from .errors import translate_errors
 from .hooks import UpdateBuilder
+from .write_connection import HeldConnection
 from .writes import BatchWriter
 
 __all__ = ["SqlStore"]
@@ -104,6 +105,7 @@ class SqlStore(BulkIO, AnalyticsReads):
         # but through busy waits; the lock also guards the id caches of the writer.
         self._write_lock = threading.Lock()
         self._writer = BatchWriter(self)
+        self._batches = HeldConnection(self.write_connection)  # write_batch's connection
 
     # ----------------------------------------------------------------- dialect hooks
 
@@ -130,6 +132,11 @@ class SqlStore(BulkIO, AnalyticsReads):
     def begin_write(self) -> AbstractContextManager[Connection]:
         """A connection inside a write transaction, committed when the block succeeds."""
         return self._engine.begin()
+
+    def write_connection(self) -> Connection:
+        """A new connection for write transactions (``write_batch`` keeps one between
+        batches: ``sql.write_connection``); default ``engine.connect()``."""
+        return self._engine.connect()
 
     def begin_schema(self) -> AbstractContextManager[Connection]:
         """A connection inside the transaction that creates or upgrades the schema
@@ -225,6 +232,7 @@ class SqlStore(BulkIO, AnalyticsReads):
             return
         self._closed = True
         with self._write_lock:
+            self._batches.close()
             self._engine.dispose()
             if self._read_engine is not self._engine:
                 self._read_engine.dispose()
@@ -235,9 +243,9 @@ class SqlStore(BulkIO, AnalyticsReads):
         if not writes:
             self._check_usable("write_batch", writes=True)
             return
-        checked = [_validated(index, write) for index, write in enumerate(writes)]
+        checked = validate_batch(writes)  # the reference model's checks: all reject the same
         with self._usable("write_batch", writes=True), self._write_lock:
-            with self.begin_write() as connection:
+            with self._batches.transaction() as connection:
                 learnt = self._writer.apply(connection, checked)
             # Only ids of a committed transaction are cached: a rolled-back batch teaches
             # nothing. Still under the lock, so a prune cannot slip in between.
@@ -288,11 +296,13 @@ class SqlStore(BulkIO, AnalyticsReads):
 
     # ----------------------------------------------------------------- reads
 
-    def session_summaries(self, limit: int = 50) -> list[SessionSummary]:
+    def session_summaries(
+        self, limit: int = 50, video_key: str | None = None
+    ) -> list[SessionSummary]:
         if limit <= 0:
             return []
         with self._reading("session_summaries") as connection:
-            return reads.session_summaries(connection, limit)
+            return reads.session_summaries(connection, limit, video_key)
 
     def session_timeline(
         self, session_uuid: str, limit: int | None = None
@@ -320,11 +330,3 @@ class SqlStore(BulkIO, AnalyticsReads):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._database!r})"
-
-
-def _validated(index: int, write: Write) -> Write:
-    """The reference model's value checks, so every backend rejects exactly the same."""
-    try:
-        return validate_write(write)
-    except PermanentStoreError as exc:
-        raise type(exc)(f"write {index} ({type(write).__name__}) of the batch: {exc}") from None

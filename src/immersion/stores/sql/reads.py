@@ -70,13 +70,19 @@ _NTH_START = (
     .offset(bindparam("p_skip"))
 )
 # In the field order of SessionSummary, by construction.
-_SUMMARIES = DriverQuery(
+_SUMMARIES_FROM = (
     select(*(_summary_column(f.name) for f in fields(SessionSummary)))
     .join_from(sessions, videos, sessions.c.video_id == videos.c.id)
     .where(sessions.c.started_at_ms >= bindparam("p_from"))
     .order_by(sessions.c.started_at_ms.desc(), sessions.c.session_uuid)
     .limit(bindparam("p_limit"))
 )
+_SUMMARIES = DriverQuery(_SUMMARIES_FROM)
+# One video's: the same two steps on (video_id, started_at_ms), the video's id looked up once
+# by its key so that the planners walk that index.
+_VIDEO_ID = select(videos.c.id).where(videos.c.video_key == bindparam("p_key")).scalar_subquery()
+_NTH_START_OF_VIDEO = _NTH_START.where(sessions.c.video_id == _VIDEO_ID)
+_SUMMARIES_OF_VIDEO = DriverQuery(_SUMMARIES_FROM.where(sessions.c.video_id == _VIDEO_ID))
 # The session's id by its UUID, so that the planners read the (session_id, time, seq) index
 # range already in order (PostgreSQL would otherwise join and sort).
 _SESSION_ID = (
@@ -166,11 +172,20 @@ def get_session(connection: Connection, session_uuid: str) -> Session | None:
     )
 
 
-def session_summaries(connection: Connection, limit: int) -> list[SessionSummary]:
-    """The newest ``limit`` (> 0) sessions; see ``ImmersionTrackingStore``."""
-    nth = connection.scalar(_NTH_START, {"p_skip": limit - 1})
-    params = {"p_from": _LOWEST_MS if nth is None else nth, "p_limit": limit}
-    return [SessionSummary(*row) for row in _SUMMARIES.rows(connection, params)]
+def session_summaries(
+    connection: Connection, limit: int, video_key: str | None
+) -> list[SessionSummary]:
+    """The newest ``limit`` (> 0) sessions, of ``video_key`` when given; see
+    ``ImmersionTrackingStore``."""
+    params: dict[str, Any] = {"p_skip": limit - 1, "p_limit": limit}
+    if video_key is None:
+        nth, rows = _NTH_START, _SUMMARIES
+    else:
+        nth, rows = _NTH_START_OF_VIDEO, _SUMMARIES_OF_VIDEO
+        params["p_key"] = video_key
+    oldest = connection.scalar(nth, params)
+    params["p_from"] = _LOWEST_MS if oldest is None else oldest
+    return [SessionSummary(*row) for row in rows.rows(connection, params)]
 
 
 def session_timeline(
