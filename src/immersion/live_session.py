@@ -23,6 +23,7 @@ from .localtime import local_time
 from .payload import encode_payload
 from .writes import (
     FinalizeSession,
+    LineFields,
     RecordEvent,
     RecordSample,
     StartSession,
@@ -78,6 +79,7 @@ class LiveSession:
         "seek_backward_count",
         "seek_forward_count",
         "seen_lines",
+        "seen_more",
         "seq",
         "started_at_ms",
         "tick_media",
@@ -118,7 +120,11 @@ class LiveSession:
         self.dirty = False
         self.last_sample_mono = mono
         self.last_sample_ms: int | None = None
-        self.seen_lines: set[tuple[int, str]] = set()
+        # Lines counted (the dedupe): the first text shown at each start, and the rare further
+        # texts with a start already taken. Plain keys and values: counting a line allocates
+        # nothing the garbage collector tracks.
+        self.seen_lines: dict[int, str] = {}
+        self.seen_more: set[tuple[int, str]] = set()
         # ticks: the previous time-pos tick, and what the pause did since then
         self.tick_mono: int | None = None
         self.tick_media = 0
@@ -129,6 +135,17 @@ class LiveSession:
         self.media_ms: int | None = None
         self.duration_ms: int | None = None
         self.watched = False
+
+    def first_time(self, start_ms: int, text: str) -> bool:
+        """Whether the line ``text`` shown at ``start_ms`` is new (and remember it)."""
+        first = self.seen_lines.get(start_ms)
+        if first is None:
+            self.seen_lines[start_ms] = text
+            return True
+        if first == text or (start_ms, text) in self.seen_more:
+            return False
+        self.seen_more.add((start_ms, text))
+        return True
 
     def snapshot(self) -> ActiveSession:
         return ActiveSession(
@@ -268,7 +285,7 @@ class SessionWriter:
     def __init__(
         self,
         clock: Clock,
-        submit: Callable[[Write, int], None],
+        submit: Callable[[Write | LineFields, int], None],
         *,
         payload_cap: int,
         sample_interval_ms: int,
@@ -276,6 +293,8 @@ class SessionWriter:
         new_uuid: Callable[[], str],
     ) -> None:
         self._clock = clock
+        self._monotonic_s = clock.monotonic_s  # bound once: read for every recorded write
+        self._now_ms = clock.now_ms
         self._submit = submit
         self._payload_cap = payload_cap
         self._sample_interval_ms = max(0, sample_interval_ms)
@@ -284,7 +303,7 @@ class SessionWriter:
 
     def mono_ms(self) -> int:
         """The clock's monotonic reading in integer ms."""
-        return round(self._clock.monotonic_s() * 1000)
+        return round(self._monotonic_s() * 1000)
 
     def start(self, identity: VideoIdentity, title: str, paused: bool) -> LiveSession:
         """Upsert the video, start a session for it (paused if the player is)."""
@@ -360,22 +379,15 @@ class SessionWriter:
         start_ms: int,
         end_ms: int,
         words: int,
-        payload_json: str,
+        text: str,
     ) -> None:
-        """Queue the event of a subtitle line (``event`` without the generality: this is
-        the hot path)."""
-        mono = self.mono_ms()
-        event = live.event(
-            self._clock.now_ms(),
-            EventType.SUBTITLE_LINE,
-            line_index,
-            start_ms,
-            end_ms,
-            words,
-            0,
-            payload_json,
-        )
-        self._submit(RecordEvent(event), mono)
+        """Queue the event of a subtitle line: what ``event`` does, as ``LineFields`` (the
+        hot path: the worker builds the event and its JSON payload)."""
+        mono = round(self._monotonic_s() * 1000)
+        live.seq = seq = live.seq + 1
+        live.dirty = True
+        now_ms, cap = self._now_ms(), self._payload_cap
+        self._submit((live.uuid, seq, now_ms, line_index, start_ms, end_ms, words, text, cap), mono)
         if mono - live.last_sample_mono >= self._sample_interval_ms:  # (the line made it dirty)
             self.sample(live, mono)
 

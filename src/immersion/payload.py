@@ -19,6 +19,7 @@ from typing import Any
 
 __all__ = [
     "MAX_TEXT_CHARS",
+    "clean_line",
     "count_cjk",
     "count_tokens",
     "count_words",
@@ -39,13 +40,18 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 # Han ideographs (with extensions A-G and compatibility forms), hiragana, katakana (with
 # phonetic extensions and the half-width forms). Hangul is left out: Korean separates words
 # with spaces, so its word count already is a fair token count.
-_CJK_CLASS = (
-    "\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
-    "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
+_CJK_BMP = (
+    "\u3040-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 )
+_CJK_CLASS = _CJK_BMP + "\U00020000-\U0003134f"
 # Counted as the length minus the runs of everything else: fewer matches than one per CJK
 # character (a Japanese line is mostly CJK).
 _NOT_CJK_RUNS = re.compile(f"[^{_CJK_CLASS}]+")
+# Most lines hold nothing but ASCII and CJK characters of the Basic Multilingual Plane: then
+# each CJK character is the only one taking 3 bytes in UTF-8 (ASCII: 1), so the count follows
+# from the encoded length, with one search and no match objects (a subtitle line is counted
+# on the caller's thread).
+_NOT_ASCII_OR_BMP_CJK = re.compile(f"[^\x00-\x7f{_CJK_BMP}]")
 # The C string encoder of the json module (what _ENCODER.encode calls for a str).
 _ENCODE_STRING = json.encoder.encode_basestring
 
@@ -73,6 +79,8 @@ def count_words(text: str) -> int:
 
 def count_cjk(text: str) -> int:
     """Characters of Chinese and Japanese scripts."""
+    if _NOT_ASCII_OR_BMP_CJK.search(text) is None:  # (so no lone surrogate either)
+        return (len(text.encode("utf-8")) - len(text)) >> 1
     return len(text) - sum(map(len, _NOT_CJK_RUNS.findall(text)))
 
 
@@ -83,6 +91,25 @@ def count_tokens(text: str, words: int | None = None) -> int:
     if text.isascii():
         return words
     return max(words, count_cjk(text))
+
+
+def clean_line(words: list[str]) -> tuple[str, int]:
+    """The text of a subtitle line's ``words`` (``sanitize_text`` of them joined by spaces)
+    and its ``count_tokens``: what the tracker does for every line, on the caller's thread,
+    so the common cases take one pass (ASCII; ASCII and BMP CJK, which cannot hold a lone
+    surrogate)."""
+    text = " ".join(words)
+    if text.isascii():
+        count = len(words)
+    elif _NOT_ASCII_OR_BMP_CJK.search(text) is None:
+        # (NUL is ASCII here and U+FFFD, its replacement, no CJK: the count is the same)
+        count = max(len(words), (len(text.encode("utf-8")) - len(text)) >> 1)
+    else:
+        text = sanitize_text(text)
+        return text, count_tokens(text, len(words))
+    if "\x00" in text:
+        text = text.replace("\x00", _REPLACEMENT)
+    return text, count
 
 
 def truncation_marker(original_bytes: int) -> str:

@@ -30,12 +30,7 @@ from .domain import EventType
 from .keys import identify_video
 from .live_session import ActiveSession, LiveSession, SessionWriter
 from .maintenance import MaintenanceSchedule
-from .payload import (
-    MAX_TEXT_CHARS,
-    count_tokens,
-    encode_line_payload,
-    sanitize_text,
-)
+from .payload import MAX_TEXT_CHARS, clean_line, sanitize_text
 from .pipeline import DeadLetter, WritePipeline
 from .pipeline.outbox import Outbox
 from .results import MaintenanceReport
@@ -124,7 +119,6 @@ class Tracker:
         self._clock: Clock = clock or SystemClock()
         self._store = store
         write = self._config.write
-        self._payload_cap = write.payload_cap_bytes
         self._log = RepeatCollapser(log)  # real time: log flooding is a real-time matter
         self._maintenance = MaintenanceSchedule(store, self._config, self._clock)
         self._pipeline = WritePipeline(
@@ -257,7 +251,6 @@ class Tracker:
                 self._writer.maybe_sample(live, mono)
         return None
 
-    @_guarded
     def record_subtitle_line(
         self, text: object, start_s: object, end_s: object, tokens: object = None
     ) -> None:
@@ -266,43 +259,53 @@ class Tracker:
         Counted once per session per (start, normalized text); ignored unless
         ``end_s > start_s`` and the text has a word. ``tokens`` is the host's tokenizer count.
         """
-        if not isinstance(text, str):
-            return self._reject("record_subtitle_line", "text must be a string")
-        start_ms, end_ms = _seconds_to_ms(start_s), _seconds_to_ms(end_s)
-        if start_ms is None or end_ms is None:
-            return self._reject("record_subtitle_line", "times must be finite numbers >= 0")
-        if end_ms <= start_ms:
-            return None  # mpv reports start and end separately: wait for the complete line
-        words = text[:MAX_TEXT_CHARS].split()
-        if not words:
-            return None
-        normalized = sanitize_text(" ".join(words))
-        if tokens is not None and (
-            not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 0
-        ):
-            self._reject("record_subtitle_line", "tokens must be an integer >= 0 or None")
-            tokens = None
-        token_count = count_tokens(normalized, len(words)) if tokens is None else tokens
-        with self._lock:
-            live = self._live
-            if live is None:
+        # The hot path: only what decides what is recorded (the checks, the normalized text
+        # for the dedupe, the counters) runs here; the event and its JSON are built by the
+        # worker (``SessionWriter.line``). _guarded's try inline: one call frame less.
+        try:
+            if not isinstance(text, str):
+                return self._reject("record_subtitle_line", "text must be a string")
+            if (
+                type(start_s) is float
+                and type(end_s) is float
+                and 0.0 <= start_s <= _MAX_SECONDS
+                and 0.0 <= end_s <= _MAX_SECONDS
+            ):  # what players send: _seconds_to_ms without the calls (NaN fails these)
+                start_ms, end_ms = round(start_s * 1000), round(end_s * 1000)
+            else:
+                start, end = _seconds_to_ms(start_s), _seconds_to_ms(end_s)
+                if start is None or end is None:
+                    return self._reject("record_subtitle_line", "times must be finite numbers >= 0")
+                start_ms, end_ms = start, end
+            if end_ms <= start_ms:
+                return None  # mpv reports start and end separately: wait for the whole line
+            words = text[:MAX_TEXT_CHARS].split()
+            if not words:
                 return None
-            key = (start_ms, normalized)
-            if key in live.seen_lines:
-                return None
-            live.seen_lines.add(key)
-            line_index = live.lines_seen
-            live.lines_seen += 1
-            live.words_seen += len(words)
-            live.tokens_seen += token_count
-            self._writer.line(
-                live,
-                line_index,
-                start_ms,
-                end_ms,
-                len(words),
-                encode_line_payload(normalized, len(words), self._payload_cap),
-            )
+            normalized, token_count = clean_line(words)
+            if tokens is not None:
+                if isinstance(tokens, int) and not isinstance(tokens, bool) and tokens >= 0:
+                    token_count = tokens
+                else:
+                    self._reject("record_subtitle_line", "tokens must be an integer >= 0 or None")
+            word_count = len(words)
+            with self._lock:
+                live = self._live
+                if live is None:
+                    return None
+                seen = live.seen_lines  # LiveSession.first_time, inline for the common case
+                first = seen.get(start_ms)
+                if first is None:
+                    seen[start_ms] = normalized
+                elif first == normalized or not live.first_time(start_ms, normalized):
+                    return None
+                line_index = live.lines_seen
+                live.lines_seen = line_index + 1
+                live.words_seen += word_count
+                live.tokens_seen += token_count
+                self._writer.line(live, line_index, start_ms, end_ms, word_count, normalized)
+        except Exception as exc:
+            self._internal_error("record_subtitle_line", exc)
         return None
 
     # ================================================================ host events

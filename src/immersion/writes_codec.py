@@ -53,6 +53,8 @@ _WRITE_TYPES = (
 
 
 def _plain(value: Any) -> Any:
+    if type(value) is RecordEvent:  # (a value class written by hand, not a dataclass)
+        return {"event": _plain(value.event), "__t": "RecordEvent"}
     if isinstance(value, IntEnum):
         return int(value)
     if isinstance(value, dt.date):
@@ -77,7 +79,7 @@ def _rebuild(value: Any) -> Any:
         cls = _TYPES.get(name) if isinstance(name, str) else None
         if cls is None:
             raise ValueError(f"unknown record type {name!r}")
-        fields = {f.name for f in dataclasses.fields(cls)}
+        fields = {"event"} if cls is RecordEvent else {f.name for f in dataclasses.fields(cls)}
         args = {key: _rebuild(item) for key, item in value.items() if key in fields}
         return cls(**args)
     return value

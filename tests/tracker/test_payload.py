@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from immersion.payload import count_tokens, encode_payload, sanitize_text, truncation_marker
+from immersion.payload import (
+    clean_line,
+    count_cjk,
+    count_tokens,
+    encode_payload,
+    sanitize_text,
+    truncation_marker,
+)
 
 
 def test_small_payloads_are_compact_json() -> None:
@@ -72,3 +79,35 @@ def test_clean_text_is_returned_as_is() -> None:
 )
 def test_count_tokens(text: str, tokens: int) -> None:
     assert count_tokens(text) == tokens
+
+
+# Every kind of character the counting shortcuts tell apart: ASCII (NUL too), the CJK ranges
+# and their neighbours, other BMP text, lone surrogates, astral CJK and emoji.
+_LINE_CHARS = st.one_of(
+    st.characters(max_codepoint=0x7F),
+    st.characters(min_codepoint=0x2FF0, max_codepoint=0x3120),
+    st.characters(min_codepoint=0x4DB0, max_codepoint=0x4E10),
+    st.characters(min_codepoint=0xD7F0, max_codepoint=0xE010),
+    st.characters(min_codepoint=0xFF00, max_codepoint=0xFFFF),
+    st.sampled_from(["\u00e9", "\u3000", "\u2028", "\U00020000", "\U0003134f", "\U0001f600"]),
+)
+
+
+def _count_cjk_by_runs(text: str) -> int:
+    from immersion.payload import _NOT_CJK_RUNS
+
+    return len(text) - sum(map(len, _NOT_CJK_RUNS.findall(text)))
+
+
+@given(st.text(_LINE_CHARS, max_size=30))
+def test_the_cjk_count_shortcut_counts_as_the_general_rule(text: str) -> None:
+    assert count_cjk(text) == _count_cjk_by_runs(text)
+
+
+@given(st.text(_LINE_CHARS, max_size=30))
+def test_clean_line_is_sanitize_then_count(text: str) -> None:
+    words = text.split()
+    if not words:
+        return
+    expected = sanitize_text(" ".join(words))
+    assert clean_line(words) == (expected, count_tokens(expected, len(words)))

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from immersion.domain import EventType, SessionCounters, SourceType, TrackedEvent, Video
+from immersion.payload import encode_line_payload
 from immersion.pipeline import WritePipeline, WriteQueue
 from immersion.testing import ManualClock
-from immersion.writes import FinalizeSession, RecordEvent, StartSession, UpsertVideo, Write
+from immersion.writes import (
+    FinalizeSession,
+    LineFields,
+    RecordEvent,
+    StartSession,
+    UpsertVideo,
+    Write,
+    line_write,
+)
 
 
 def _event(seq: int) -> RecordEvent:
@@ -91,3 +102,32 @@ def test_writes_submitted_after_the_worker_stopped_are_counted(clock: ManualCloc
     diagnostics = pipeline.diagnostics()
     assert dict(diagnostics.dropped_by) == {"closed": 1}
     assert diagnostics.queue_depth == 0
+
+
+# ----------------------------------------------------------------- subtitle lines as fields
+
+
+def _line(seq: int, text: str = "今日は いい 天気") -> LineFields:
+    return ("s", seq, 1_000 + seq, seq - 1, seq * 1_000, seq * 1_000 + 900, 3, text, 256)
+
+
+@pytest.mark.parametrize("text", ["今日は いい 天気", "plain words", "長い" * 400])
+def test_a_line_is_built_as_the_event_its_fields_describe(text: str) -> None:
+    built = line_write(_line(7, text))
+    expected = RecordEvent(
+        TrackedEvent(
+            "s", 7, 1_007, EventType.SUBTITLE_LINE, 6, 7_000, 7_900, 3, 0,
+            encode_line_payload(text, 3, 256),
+        )
+    )  # fmt: skip
+    assert built == expected and hash(built) == hash(expected) and repr(built) == repr(expected)
+    assert type(built) is RecordEvent and type(built.event) is TrackedEvent
+
+
+def test_queued_lines_come_out_as_events_and_drop_as_events() -> None:
+    queue, _ = _queue(cap=3)
+    queue.put(START, 0)
+    for seq in range(1, 5):
+        queue.put(_line(seq), 0)
+    assert _writes(queue) == [START, line_write(_line(3)), line_write(_line(4))]
+    assert dict(queue.dropped_by_kind) == {"RecordEvent": 2}

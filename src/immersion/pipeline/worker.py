@@ -26,7 +26,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -35,11 +35,10 @@ from ..diagnostics import Diagnostics, RepeatCollapser, redact
 from ..errors import StoreUnavailableError, TransientStoreError
 from ..maintenance import MaintenanceSchedule
 from ..store import ImmersionTrackingStore
-from ..writes import Write
+from ..writes import LineFields, Write
 from .outbox import Outbox
 from .queue import (
     DROP_CLOSE_TIMEOUT,
-    DROP_CLOSED,
     DROP_OUTBOX_FAILED,
     DROP_OUTBOX_FULL,
     Entry,
@@ -146,20 +145,15 @@ class WritePipeline:
         self._close_result: bool | None = None
         self._reported_from = 0  # close() reports on writes after this ticket
         self._retrying = False  # worker-only: the last attempt failed transiently
+        # submit(write, now_ms): queue ``write`` (or a subtitle line's ``LineFields``) at the
+        # clock's monotonic ``now_ms``; never blocks on I/O. After the worker has stopped
+        # nothing would ever write it: it is counted as dropped (``closed``) instead. The
+        # queue's own method, not a wrapper: it runs for every recorded write.
+        self.submit: Callable[[Write | LineFields, int], None] = self.queue.put
         self._thread = threading.Thread(target=self._run, name="immersion-writer", daemon=True)
         self._thread.start()
 
     # ================================================================== producer API
-
-    def submit(self, write: Write, now_ms: int) -> None:
-        """Queue ``write`` (``now_ms``: the clock's monotonic time in ms). Never blocks on I/O.
-
-        After the worker has stopped nothing would ever write it: it is counted as dropped
-        (``closed``) instead."""
-        if self._finished:
-            self.queue.record_lost_write(write, DROP_CLOSED)
-            return
-        self.queue.put(write, now_ms)
 
     def flush(self, timeout_s: float | None = None) -> bool:
         """Write everything submitted before this call, waiting at most ``timeout_s`` seconds.
@@ -308,7 +302,7 @@ class WritePipeline:
         finally:
             self.queue.record_lost([e for segment in inflight for e in segment], DROP_CLOSE_TIMEOUT)
             self.queue.set_inflight(None)
-            self.queue.drop_all(DROP_CLOSE_TIMEOUT)
+            self.queue.close_and_drop_all(DROP_CLOSE_TIMEOUT)
             try:
                 self._store.close()
             except Exception as exc:

@@ -9,15 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import fields, replace
-from operator import attrgetter
 from typing import NoReturn, cast
 
 from ..analytics import PERIOD_FIELDS, PeriodTotals
 from ..domain import (
-    COUNTER_NAMES,
-    EventType,
     Session,
-    SessionCounters,
     SessionStatus,
     TelemetrySample,
     TrackedEvent,
@@ -37,7 +33,7 @@ from ..records import (
 )
 from ..writes import FinalizeSession, RecordEvent, RecordSample, StartSession, UpsertVideo
 from .ledger import DayActivity, LedgerEntry, LifetimeTotals
-from .validation import MAX_KEY_CHARS, MAX_STORED_INT, validate_write
+from .validation import MAX_KEY_CHARS, MAX_STORED_INT, plain_event, plain_sample, validate_write
 
 __all__ = ["check_records"]
 
@@ -157,53 +153,13 @@ def _lifetime(kind: RecordKind, record: LifetimeRecord) -> LifetimeRecord:
     return record
 
 
-_COUNTER_VALUES = attrgetter(*COUNTER_NAMES)
-_EVENT_INTS = attrgetter("seq", "ts_ms", "words_delta", "cards_delta")
-_EVENT_OPTIONAL = attrgetter("line_index", "segment_start_ms", "segment_end_ms")
-_UUID_CHARS = MAX_KEY_CHARS["session_uuid"]
-
-
-def _plain_int(value: object) -> bool:
-    return type(value) is int and 0 <= value <= MAX_STORED_INT
-
-
-def _plain_text(value: object) -> bool:
-    """A string every engine stores unchanged (the common case, checked quickly)."""
-    if type(value) is not str or "\x00" in value:
-        return False
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _plain_uuid(value: object) -> bool:
-    return type(value) is str and 0 < len(value) <= _UUID_CHARS and _plain_text(value)
-
-
 def _fast_ok(record: Record) -> bool:
     """Whether a sample or an event is certainly valid, checked without building writes
     (they are the bulk of every transfer); ``False`` means: take the thorough path."""
     if type(record) is TrackedEvent:
-        payload = record.payload_json
-        return (
-            _plain_uuid(record.session_uuid)
-            and type(record.event_type) is EventType
-            and all(map(_plain_int, _EVENT_INTS(record)))
-            and all(v is None or _plain_int(v) for v in _EVENT_OPTIONAL(record))
-            and (payload is None or _plain_text(payload))
-        )
+        return plain_event(record)
     if type(record) is TelemetrySample:
-        return (
-            _plain_uuid(record.session_uuid)
-            and _plain_int(record.seq)
-            and _plain_int(record.sample_ms)
-            and type(record.counters) is SessionCounters
-            and all(map(_plain_int, _COUNTER_VALUES(record.counters)))
-        )
+        return plain_sample(record)
     return False
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 from sqlalchemy.sql.dml import Insert
@@ -143,13 +144,16 @@ class SqliteStore(SqlStore):
 
     @contextmanager
     def _write_transaction(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            connection.execution_options(**{_IMMEDIATE: True})
-            with connection.begin():
-                yield connection
+        with self.write_connection() as connection, connection.begin():
+            yield connection
 
     def begin_write(self) -> Any:
         return self._write_transaction()
+
+    def write_connection(self) -> Connection:
+        connection = self.engine.connect()
+        connection.execution_options(**{_IMMEDIATE: True})
+        return connection
 
     @contextmanager
     def _schema_transaction(self) -> Iterator[Connection]:
@@ -245,7 +249,15 @@ class SqliteStore(SqlStore):
 
 def _on_begin(connection: Connection) -> None:
     immediate = connection.get_execution_options().get(_IMMEDIATE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    statement = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+    # Straight on the driver: SQLAlchemy's execution costs more than the statement, and this
+    # runs for every batch. A failure is wrapped as SQLAlchemy would have wrapped it.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    try:
+        driver.execute(statement)
+    except sqlite3.Error as exc:
+        raise sa_exc.DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 def from_config(config: TrackerConfig) -> SqliteStore:

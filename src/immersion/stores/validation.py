@@ -7,6 +7,7 @@ so they are one pure function: ``validate_write``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import replace
 from operator import attrgetter
 from typing import NoReturn
@@ -22,6 +23,7 @@ from ..domain import (
 )
 from ..errors import StoreIntegrityError
 from ..writes import (
+    EventValues,
     FinalizeSession,
     RecordEvent,
     RecordSample,
@@ -30,9 +32,18 @@ from ..writes import (
     UpdateVideoTitle,
     UpsertVideo,
     Write,
+    event_values,
 )
 
-__all__ = ["MAX_KEY_CHARS", "MAX_STORED_INT", "validate_write"]
+__all__ = [
+    "MAX_KEY_CHARS",
+    "MAX_STORED_INT",
+    "plain_event",
+    "plain_sample",
+    "plain_values",
+    "validate_batch",
+    "validate_write",
+]
 
 # The largest integer every target engine stores exactly (signed 64-bit: SQLite INTEGER,
 # PostgreSQL/MySQL BIGINT). The reference model rejects anything larger so that no backend
@@ -54,10 +65,13 @@ def validate_write(write: Write) -> Write:
     # Events and samples are the bulk of every batch: straight to their checks (the match
     # below tries each class in turn), and the write itself back when nothing changed.
     if type(write) is RecordEvent:
+        if plain_values(write.values):
+            return write
         event = _checked_event(write.event)
         return write if event is write.event else RecordEvent(event)
     if type(write) is RecordSample:
-        _checked_sample(write.sample)
+        if not plain_sample(write.sample):
+            _checked_sample(write.sample)
         return write
     match write:
         case UpsertVideo(video=video):
@@ -98,7 +112,91 @@ def validate_write(write: Write) -> Write:
     return write
 
 
+def validate_batch(writes: Sequence[Write]) -> list[Write]:
+    """``validate_write`` for each write of a ``write_batch``; the error names the write's
+    index and kind."""
+    checked: list[Write] = []
+    append = checked.append
+    for index, write in enumerate(writes):
+        # Plain events, the bulk of every batch, without the calls in between.
+        if type(write) is RecordEvent and plain_values(write.values):
+            append(write)
+            continue
+        try:
+            append(validate_write(write))
+        except StoreIntegrityError as exc:
+            raise StoreIntegrityError(
+                f"write {index} ({type(write).__name__}) of the batch: {exc}"
+            ) from None
+    return checked
+
+
 _COUNTER_VALUES = attrgetter(*COUNTER_NAMES)
+_UUID_CHARS = MAX_KEY_CHARS["session_uuid"]
+_MAX = MAX_STORED_INT
+
+
+def plain_event(event: TrackedEvent) -> bool:
+    """Whether ``event`` is certainly valid, decided quickly: plain ints in range, an
+    ``EventType``, an ASCII UUID and a clean payload (events are the bulk of every batch and
+    of every transfer). ``False`` means: take the thorough checks, which say what is wrong."""
+    return plain_values(event_values(event))
+
+
+def plain_values(values: EventValues) -> bool:
+    """``plain_event`` for an event's field values (``RecordEvent.values``)."""
+    uuid, seq, ts_ms, kind, index, start, end, words, cards, payload = values
+    if not (
+        type(uuid) is str
+        and 0 < len(uuid) <= _UUID_CHARS
+        and uuid.isascii()
+        and "\x00" not in uuid
+        and type(kind) is EventType
+        and type(seq) is int
+        and type(ts_ms) is int
+        and type(words) is int
+        and type(cards) is int
+        and 0 <= seq <= _MAX
+        and 0 <= ts_ms <= _MAX
+        and 0 <= words <= _MAX
+        and 0 <= cards <= _MAX
+        and (index is None or (type(index) is int and 0 <= index <= _MAX))
+        and (start is None or (type(start) is int and 0 <= start <= _MAX))
+        and (end is None or (type(end) is int and 0 <= end <= _MAX))
+    ):
+        return False
+    return payload is None or _plain_text(payload)
+
+
+def plain_sample(sample: TelemetrySample) -> bool:
+    """``plain_event`` for a telemetry sample."""
+    uuid, seq, sample_ms = sample.session_uuid, sample.seq, sample.sample_ms
+    counters = sample.counters
+    return (
+        type(uuid) is str
+        and 0 < len(uuid) <= _UUID_CHARS
+        and uuid.isascii()
+        and "\x00" not in uuid
+        and type(seq) is int
+        and type(sample_ms) is int
+        and 0 <= seq <= _MAX
+        and 0 <= sample_ms <= _MAX
+        and type(counters) is SessionCounters
+        and all(type(value) is int and 0 <= value <= _MAX for value in _COUNTER_VALUES(counters))
+    )
+
+
+def _plain_text(value: object) -> bool:
+    """A string every engine stores unchanged, checked without raising."""
+    if type(value) is not str or "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _fail(message: str) -> NoReturn:

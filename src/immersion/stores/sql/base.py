@@ -245,7 +245,7 @@ class SqlStore(BulkIO, AnalyticsReads):
             return
         checked = validate_batch(writes)  # the reference model's checks: all reject the same
         with self._usable("write_batch", writes=True), self._write_lock:
-            with self._batches.transaction() as connection:
+            with self._batches as connection:
                 learnt = self._writer.apply(connection, checked)
             # Only ids of a committed transaction are cached: a rolled-back batch teaches
             # nothing. Still under the lock, so a prune cannot slip in between.

@@ -18,33 +18,24 @@ batch, in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import (
-    BigInteger,
-    Connection,
-    Executable,
-    bindparam,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Executable
 
 from ...domain import (
     COUNTER_NAMES,
     SessionCounters,
     SessionStatus,
     TelemetrySample,
-    TrackedEvent,
     Video,
     day_number,
 )
 from ...errors import StoreIntegrityError
 from ...writes import (
+    EventValues,
     FinalizeSession,
     RecordEvent,
     RecordSample,
@@ -55,10 +46,8 @@ from ...writes import (
     Write,
 )
 from . import rollups
-from .bulk import DriverBatch
 from .hooks import StatementHooks
-from .rollups import RollupStatements
-from .schema import events, sessions, telemetry, videos
+from .write_statements import METADATA_FIELDS, WriteStatements
 
 __all__ = ["BatchWriter", "Learnt"]
 
@@ -67,25 +56,6 @@ _CACHE_LIMIT = 4096
 
 _ACTIVE = int(SessionStatus.ACTIVE)
 
-_METADATA_FIELDS = ("file_size_bytes", "codec", "width_px", "height_px", "fps_x100", "bitrate_kbps")
-# An upsert of an existing key keeps the stored value of these when the new one is unknown.
-_KEEP_WHEN_UNKNOWN = ("source_path", "source_url", "duration_ms", *_METADATA_FIELDS)
-
-
-_SAMPLE_KEYS = ("session_id", "seq", "sample_ms", *COUNTER_NAMES)
-_EVENT_KEYS = (
-    "session_id",
-    "seq",
-    "ts_ms",
-    "event_type",
-    "line_index",
-    "segment_start_ms",
-    "segment_end_ms",
-    "words_delta",
-    "cards_delta",
-    "payload_json",
-)
-_LIVE_KEYS = ("p_id", "p_active", "p_seq", "p_ms", *(f"p_{name}" for name in COUNTER_NAMES))
 _COUNTER_VALUES = attrgetter(*COUNTER_NAMES)
 
 
@@ -95,82 +65,6 @@ class Learnt:
 
     videos: dict[str, int] = field(default_factory=dict)
     sessions: dict[str, int] = field(default_factory=dict)
-
-
-class _Statements:
-    """Every write statement, built once per store so SQLAlchemy's compiled cache is hit."""
-
-    def __init__(self, hooks: StatementHooks) -> None:
-        def keep_unknown(incoming: Any) -> dict[str, Any]:
-            clause: dict[str, Any] = {
-                "title": incoming.title,
-                "source_type": incoming.source_type,
-                "updated_at_ms": incoming.updated_at_ms,
-            }
-            for name in _KEEP_WHEN_UNKNOWN:
-                clause[name] = func.coalesce(getattr(incoming, name), videos.c[name])
-            return clause
-
-        self.upsert_video = hooks.upsert(videos, ["video_key"], keep_unknown)
-        self.insert_session = hooks.insert_ignore(sessions, ["session_uuid"])
-        self.insert_sample = DriverBatch(
-            hooks.insert_ignore(telemetry, ["session_id", "seq"]), _SAMPLE_KEYS
-        )
-        self.insert_event = DriverBatch(
-            hooks.insert_ignore(events, ["session_id", "seq"]), _EVENT_KEYS
-        )
-        counters: dict[str, Any] = {name: bindparam(f"p_{name}") for name in COUNTER_NAMES}
-        raise_live = (
-            update(sessions)
-            .where(
-                sessions.c.id == bindparam("p_id"),
-                sessions.c.status == bindparam("p_active"),
-                or_(
-                    sessions.c.last_sample_seq.is_(None),
-                    sessions.c.last_sample_seq < bindparam("p_seq"),
-                ),
-            )
-            .values(
-                last_sample_seq=bindparam("p_seq"),
-                last_sample_ms=bindparam("p_ms"),
-                updated_at_ms=bindparam("p_ms"),
-                **counters,
-            )
-        )
-        self.raise_live = DriverBatch(raise_live, _LIVE_KEYS)
-        self.finalize = (
-            update(sessions)
-            .where(sessions.c.id == bindparam("p_id"))
-            .values(
-                status=int(SessionStatus.ENDED),
-                ended_at_ms=bindparam("p_ended"),
-                ended_media_ms=bindparam("p_media"),
-                # typed: a NULL parameter inside COALESCE needs one on PostgreSQL
-                last_sample_ms=func.coalesce(
-                    bindparam("p_last", type_=BigInteger), sessions.c.last_sample_ms
-                ),
-                updated_at_ms=bindparam("p_ended"),
-                **counters,
-            )
-        )
-        self.video_title = (
-            update(videos)
-            .where(videos.c.id == bindparam("p_id"))
-            .values(title=bindparam("p_title"), updated_at_ms=bindparam("p_at"))
-        )
-        self.video_duration = (
-            update(videos)
-            .where(videos.c.id == bindparam("p_id"))
-            .values(duration_ms=bindparam("p_duration"), updated_at_ms=bindparam("p_at"))
-        )
-        self.video_id = select(videos.c.id).where(videos.c.video_key == bindparam("p_key"))
-        self.session_id = select(sessions.c.id).where(
-            sessions.c.session_uuid == bindparam("p_uuid")
-        )
-        self.session_ids = select(sessions.c.session_uuid, sessions.c.id).where(
-            sessions.c.session_uuid.in_(bindparam("p_uuids", expanding=True))
-        )
-        self.rollups = RollupStatements(hooks)
 
 
 class _Batch:
@@ -208,29 +102,23 @@ class _Batch:
                 self.learnt.sessions[uuid] = found
         return found
 
-    def sessions_of(self, uuids: Sequence[tuple[int, str]]) -> dict[str, int]:
-        """Ids of the sessions named by ``(write index, uuid)``, in one query for those not
-        cached; ``StoreIntegrityError`` naming the first unknown one."""
+    def sessions_of(self, uuids: Iterable[str]) -> dict[str, int]:
+        """Ids of the known sessions among ``uuids`` (distinct), in one query for those not
+        cached."""
         ids: dict[str, int] = {}
-        missing: dict[str, None] = {}  # ordered set
-        for _, uuid in uuids:
-            if uuid in ids or uuid in missing:
-                continue
-            found = _cached(self.writer.session_ids, self.learnt.sessions, uuid)
+        missing: list[str] = []
+        committed, learnt = self.writer.session_ids, self.learnt.sessions
+        for uuid in uuids:
+            found = _cached(committed, learnt, uuid)
             if found is None:
-                missing[uuid] = None
+                missing.append(uuid)
             else:
                 ids[uuid] = found
         if missing:
-            rows = self.connection.execute(self.statements.session_ids, {"p_uuids": list(missing)})
+            rows = self.connection.execute(self.statements.session_ids, {"p_uuids": missing})
             for uuid, session_id in rows:
                 ids[uuid] = session_id
-                self.learnt.sessions[uuid] = session_id
-        for index, uuid in uuids:
-            if uuid not in ids:
-                raise StoreIntegrityError(
-                    f"write {index} of the batch names an unknown session {uuid!r}"
-                )
+                learnt[uuid] = session_id
         return ids
 
 
@@ -244,14 +132,14 @@ class BatchWriter:
 
     def __init__(self, hooks: StatementHooks) -> None:
         self._hooks = hooks
-        self._statements: _Statements | None = None
+        self._statements: WriteStatements | None = None
         self.video_ids: dict[str, int] = {}
         self.session_ids: dict[str, int] = {}
 
     @property
-    def statements(self) -> _Statements:
+    def statements(self) -> WriteStatements:
         if self._statements is None:  # built on first use: the hooks need a finished store
-            self._statements = _Statements(self._hooks)
+            self._statements = WriteStatements(self._hooks)
         return self._statements
 
     def remember(self, learnt: Learnt) -> None:
@@ -268,24 +156,59 @@ class BatchWriter:
     def apply(self, connection: Connection, writes: Sequence[Write]) -> Learnt:
         """Apply ``writes`` on ``connection`` (inside its transaction); the ids learnt."""
         batch = _Batch(self, connection)
-        samples: list[tuple[int, TelemetrySample]] = []
-        events_run: list[tuple[int, TrackedEvent]] = []
+        run = _Run()
         for index, write in enumerate(writes):
-            if isinstance(write, RecordSample):
-                samples.append((index, write.sample))
-            elif isinstance(write, RecordEvent):
-                events_run.append((index, write.event))
+            if type(write) is RecordEvent:  # (the bulk of every batch: no isinstance chain)
+                run.events.append(write.values)
+            elif type(write) is RecordSample:
+                run.samples.append(write.sample)
             else:
-                if samples or events_run:
-                    _write_run(batch, samples, events_run)
-                    samples, events_run = [], []
+                if run:
+                    _write_run(batch, run, writes)
                 _apply_one(batch, index, write)
-        if samples or events_run:
-            _write_run(batch, samples, events_run)
+                run = _Run(index + 1)
+        if run:
+            _write_run(batch, run, writes)
         if batch.finalized:
             # Rollup reads are fresh after every batch: recompute the groups it touched.
             rollups.recompute_dirty(connection)
         return batch.learnt
+
+
+class _Run:
+    """Consecutive samples and events of a batch, from write ``start`` on."""
+
+    __slots__ = ("events", "samples", "start")
+
+    def __init__(self, start: int = 0) -> None:
+        self.start = start
+        self.samples: list[TelemetrySample] = []
+        self.events: list[EventValues] = []  # (RecordEvent.values: no event objects)
+
+    def __bool__(self) -> bool:
+        return bool(self.samples or self.events)
+
+    def session_ids(self, batch: _Batch, writes: Sequence[Write]) -> dict[str, int]:
+        """The ids of the sessions the run names; ``StoreIntegrityError`` naming the first
+        write (in batch order, as applying in order would) that names an unknown one."""
+        uuids = {values[0] for values in self.events}
+        uuids.update(sample.session_uuid for sample in self.samples)
+        ids = batch.sessions_of(uuids)
+        if len(ids) < len(uuids):
+            stop = self.start + len(self.samples) + len(self.events)
+            for index in range(self.start, stop):
+                write = writes[index]
+                record = write.event if isinstance(write, RecordEvent) else _sample_of(write)
+                if record.session_uuid not in ids:
+                    raise StoreIntegrityError(
+                        f"write {index} of the batch names an unknown session "
+                        f"{record.session_uuid!r}"
+                    )
+        return ids
+
+
+def _sample_of(write: Write) -> TelemetrySample:
+    return cast(RecordSample, write).sample  # (a run holds only samples and events)
 
 
 def _apply_one(batch: _Batch, index: int, write: Write) -> None:
@@ -308,7 +231,11 @@ def _apply_one(batch: _Batch, index: int, write: Write) -> None:
                 batch.execute(statements.insert_session, _session_row(write, video_id))
                 batch.known_session(write.session_uuid)
         case FinalizeSession():
-            [session_id] = batch.sessions_of([(index, write.session_uuid)]).values()
+            session_id = batch.sessions_of([write.session_uuid]).get(write.session_uuid)
+            if session_id is None:
+                raise StoreIntegrityError(
+                    f"write {index} of the batch names an unknown session {write.session_uuid!r}"
+                )
             params = _counter_params(write.counters)
             params.update(
                 p_id=session_id,
@@ -323,20 +250,15 @@ def _apply_one(batch: _Batch, index: int, write: Write) -> None:
             raise AssertionError(f"unexpected write {type(write).__name__}")
 
 
-def _write_run(
-    batch: _Batch,
-    samples: list[tuple[int, TelemetrySample]],
-    events_run: list[tuple[int, TrackedEvent]],
-) -> None:
+def _write_run(batch: _Batch, run: _Run, writes: Sequence[Write]) -> None:
     """Insert a run of samples and events, then raise live counters once per session."""
-    named = [(i, s.session_uuid) for i, s in samples] + [(i, e.session_uuid) for i, e in events_run]
-    named.sort()  # report the earliest unknown session, as applying in order would
-    ids = batch.sessions_of(named)
+    ids = run.session_ids(batch, writes)
     statements = batch.statements
-    if samples:
-        statements.insert_sample.run(batch.connection, [_sample_row(ids, s) for _, s in samples])
+    if run.samples:
+        samples = run.samples
+        statements.insert_sample.run(batch.connection, [_sample_row(ids, s) for s in samples])
         newest: dict[str, TelemetrySample] = {}
-        for _, sample in samples:
+        for sample in samples:
             best = newest.get(sample.session_uuid)
             # the first of equal seqs is the one stored (later duplicates are ignored)
             if best is None or sample.seq > best.seq:
@@ -352,8 +274,14 @@ def _write_run(
             for sample in newest.values()
         ]
         statements.raise_live.run(batch.connection, live)
-    if events_run:
-        statements.insert_event.run(batch.connection, [_event_row(ids, e) for _, e in events_run])
+    if run.events:
+        # The values of EVENT_KEYS: the session's id, then the event's values (its type as
+        # an int, as the drivers bind it).
+        rows = [
+            (ids[v[0]], v[1], v[2], int(v[3]), v[4], v[5], v[6], v[7], v[8], v[9])
+            for v in run.events
+        ]
+        statements.insert_event.run(batch.connection, rows)
 
 
 def _counter_params(counters: SessionCounters) -> dict[str, Any]:
@@ -372,7 +300,7 @@ def _video_row(video: Video) -> dict[str, Any]:
         "created_at_ms": video.created_at_ms,
         "updated_at_ms": video.updated_at_ms,
     }
-    for name in _METADATA_FIELDS:
+    for name in METADATA_FIELDS:
         row[name] = getattr(metadata, name)
     return row
 
@@ -393,26 +321,10 @@ def _session_row(write: StartSession, video_id: int) -> dict[str, Any]:
 
 
 def _sample_row(ids: dict[str, int], sample: TelemetrySample) -> tuple[Any, ...]:
-    """The values of ``_SAMPLE_KEYS``."""
+    """The values of ``SAMPLE_KEYS``."""
     return (
         ids[sample.session_uuid],
         sample.seq,
         sample.sample_ms,
         *_COUNTER_VALUES(sample.counters),
-    )
-
-
-def _event_row(ids: dict[str, int], event: TrackedEvent) -> tuple[Any, ...]:
-    """The values of ``_EVENT_KEYS``."""
-    return (
-        ids[event.session_uuid],
-        event.seq,
-        event.ts_ms,
-        int(event.event_type),
-        event.line_index,
-        event.segment_start_ms,
-        event.segment_end_ms,
-        event.words_delta,
-        event.cards_delta,
-        event.payload_json,
     )
