@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--calls", type=int, default=20_000, help="timed calls per record_* (default: 20,000)"
     )
-    parser.add_argument("--ingest-writes", type=int, default=50_000, help="events per ingest side")
+    parser.add_argument(
+        "--ingest-writes", type=int, default=50_000, help="events per ingest turn (3 turns a side)"
+    )
     parser.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="bulk load batch")
     parser.add_argument(
         "--skip", default="", help=f"comma-separated stages to skip: {', '.join(STAGES)}"

@@ -95,6 +95,9 @@ def _backend_section(result: dict[str, Any]) -> list[str]:
                 f", raw baseline {_number(baseline['writes_per_s'])} writes/s, ratio "
                 f"**{ingest['ratio']}** [{status.get('tracker ingest / raw baseline', '')}]"
             )
+        if ingest.get("turn_ratios"):
+            turns = ", ".join(str(ratio) for ratio in ingest["turn_ratios"])
+            text += f" (median of {ingest['rounds']} turns each; ratio per turn: {turns})"
         lines.append(text)
     lines.append("")
     reads = result.get("reads")
