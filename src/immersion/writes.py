@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import FrozenInstanceError, dataclass
+from dataclasses import FrozenInstanceError, dataclass, fields
 from operator import attrgetter
 
 from .domain import EventType, SessionCounters, TelemetrySample, TrackedEvent, Video
@@ -85,16 +85,7 @@ EventValues = tuple[
 ]
 # The field values of an event, in order: ``event_values(event)``.
 event_values: Callable[[TrackedEvent], EventValues] = attrgetter(
-    "session_uuid",
-    "seq",
-    "ts_ms",
-    "event_type",
-    "line_index",
-    "segment_start_ms",
-    "segment_end_ms",
-    "words_delta",
-    "cards_delta",
-    "payload_json",
+    *(f.name for f in fields(TrackedEvent))
 )
 
 

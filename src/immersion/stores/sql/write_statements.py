@@ -3,11 +3,12 @@ SQLAlchemy's compiled cache is hit (``writes.BatchWriter`` applies them)."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, func, or_, select, update
 
-from ...domain import COUNTER_NAMES, SessionStatus
+from ...domain import COUNTER_NAMES, SessionStatus, TrackedEvent
 from .bulk import DriverBatch
 from .hooks import StatementHooks
 from .rollups import RollupStatements
@@ -21,18 +22,8 @@ _KEEP_WHEN_UNKNOWN = ("source_path", "source_url", "duration_ms", *METADATA_FIEL
 
 # The columns of the rows of the driver-level inserts, in order.
 SAMPLE_KEYS = ("session_id", "seq", "sample_ms", *COUNTER_NAMES)
-EVENT_KEYS = (
-    "session_id",
-    "seq",
-    "ts_ms",
-    "event_type",
-    "line_index",
-    "segment_start_ms",
-    "segment_end_ms",
-    "words_delta",
-    "cards_delta",
-    "payload_json",
-)
+# an event's columns are its TrackedEvent fields, the session as its integer id
+EVENT_KEYS = ("session_id", *(f.name for f in fields(TrackedEvent)[1:]))
 _LIVE_KEYS = ("p_id", "p_active", "p_seq", "p_ms", *(f"p_{name}" for name in COUNTER_NAMES))
 
 
