@@ -9,8 +9,9 @@ The pass here is the learner's daily pass on a store that keeps its whole histor
 - raw data (events, telemetry, ended sessions) is kept for the history's span minus one day,
   so the pass prunes about the oldest day, as a daily pass in a steady state does; rollups
   are kept forever;
-- compaction is due (the last one is set to long ago), so the pass includes the full
-  ``VACUUM`` / ``VACUUM (ANALYZE)`` / ``OPTIMIZE TABLE``.
+- compaction is due (the last one is set to long ago), so the pass includes the store's
+  compaction: SQLite ``VACUUM``, PostgreSQL ``VACUUM (ANALYZE)``, MariaDB ``ANALYZE TABLE``
+  plus ``OPTIMIZE TABLE`` of the tables with much free space (none, in a fresh load).
 
 Each store call of the pass is timed through a thin proxy, which shows where the time goes.
 A second pass right after shows the cost when nothing is due (no compaction, nothing to
