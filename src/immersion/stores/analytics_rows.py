@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from operator import add
 from typing import Any, Final, TypeVar
 
 from ..analytics import (
@@ -168,23 +167,60 @@ def activity_buckets(
 
     The running totals are summed in integers (minutes converted once per bucket), as
     ``analytics.cumulative_buckets`` does; an empty bucket repeats the previous values.
+    This runs once per day of a range (365 for a year): ``_activity_fields`` and
+    ``throughput_bucket`` are written out inline, with the same expressions.
     """
     activity: list[ActivityBucket] = []
     cumulative: list[ActivityBucket] = []
     ratios: list[ThroughputBucket] = []
-    running = EMPTY_SUMS
-    totals: tuple[Any, ...] = (0, 0.0, 0, 0, 0, 0, 0)  # ActivityBucket's fields after key
+    add_activity, add_cumulative, add_ratio = activity.append, cumulative.append, ratios.append
+    bucket, rates, get = ActivityBucket, ThroughputBucket, groups.get
+    # running totals of ActivityBucket's counters, and its fields after the key
+    r_sessions = r_active = r_lines = r_words = r_tokens = r_cards = r_dictionary = 0
+    totals: tuple[Any, ...] = (0, 0.0, 0, 0, 0, 0, 0)
     for key, group in keys:
-        sums = groups.get(group)
-        if sums is None:  # most buckets of a long range: nothing to compute
-            activity.append(ActivityBucket(key, 0, 0.0, 0, 0, 0, 0, 0))
-            ratios.append(ThroughputBucket(key, 0.0, None, None, None, None, None))
+        sums = get(group)
+        if sums is None:  # nothing to compute: zeros, and the running totals again
+            add_activity(bucket(key, 0, 0.0, 0, 0, 0, 0, 0))
+            add_ratio(rates(key, 0.0, None, None, None, None, None))
+            add_cumulative(bucket(key, *totals))
+            continue
+        sessions, _, active, lines, words, tokens, cards, lookups, hits, dictionary = sums
+        minutes = round(active / 60_000, 3)
+        add_activity(bucket(key, sessions, minutes, lines, words, tokens, cards, dictionary))
+        hit_rate = None if not lookups else round(hits / lookups, 4)
+        per_100 = None if not tokens else round(dictionary / tokens * 100, 4)
+        if active:
+            add_ratio(
+                rates(
+                    key,
+                    minutes,
+                    round(words / active * 60_000, 4),
+                    round(tokens / active * 60_000, 4),
+                    round(cards / active * 3_600_000, 4),
+                    hit_rate,
+                    per_100,
+                )
+            )
         else:
-            activity.append(ActivityBucket(key, *_activity_fields(sums)))
-            ratios.append(throughput_bucket(key, sums))
-            running = tuple(map(add, running, sums))
-            totals = _activity_fields(running)
-        cumulative.append(ActivityBucket(key, *totals))
+            add_ratio(rates(key, minutes, None, None, None, hit_rate, per_100))
+        r_sessions += sessions
+        r_active += active
+        r_lines += lines
+        r_words += words
+        r_tokens += tokens
+        r_cards += cards
+        r_dictionary += dictionary
+        totals = (
+            r_sessions,
+            round(r_active / 60_000, 3),
+            r_lines,
+            r_words,
+            r_tokens,
+            r_cards,
+            r_dictionary,
+        )
+        add_cumulative(bucket(key, *totals))
     return activity, cumulative, ratios
 
 
