@@ -256,8 +256,9 @@ def test_trends_list_the_top_videos_and_count_them_all(store: ImmersionTrackingS
     none = store.trends("7d", today=D1, top_videos=0)
     assert (none.videos, none.video_count) == ([], 3)
     assert store.trends("7d", today=D1).videos == every.videos  # 20 by default
-    with pytest.raises(ValueError, match="top_videos"):
-        store.trends("7d", today=D1, top_videos=-1)
+    for wrong in (-1, "5", 2.0, True):
+        with pytest.raises(ValueError, match="top_videos"):
+            store.trends("7d", today=D1, top_videos=wrong)  # type: ignore[arg-type]
 
 
 def test_trends_of_an_empty_store(store: ImmersionTrackingStore) -> None:

@@ -217,7 +217,9 @@ class AnalyticsReads(abc.ABC):
         top_videos: int | None = DEFAULT_TOP_VIDEOS,
     ) -> Trends:
         check_range(range, group_by)
-        if top_videos is not None and (isinstance(top_videos, bool) or top_videos < 0):
+        if top_videos is not None and (
+            not isinstance(top_videos, int) or isinstance(top_videos, bool) or top_videos < 0
+        ):
             raise ValueError(f"top_videos must be an integer >= 0 or None, got {top_videos!r}")
         end = day_number(self._today(today))
         start = _range_start(range, end)
