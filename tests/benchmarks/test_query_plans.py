@@ -14,18 +14,13 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
-from benchmarks.generator import ZONE, History
-from benchmarks.load import load_history
 from benchmarks.plans import captured_statements, explain, full_scans
 from benchmarks.reads import READS, ReadPools
 
-from immersion.config import TrackerConfig
-from immersion.stores.registry import create_store
 from immersion.stores.sql.base import SqlStore
-from tests.support.servers import scratch_database
+from tests.support.loaded import loaded_sql_store
 
 EVENTS = 20_000
 DRAWS = 3  # argument sets per read
@@ -39,19 +34,8 @@ def loaded(
 ) -> Iterator[Loaded]:
     kind: str = request.param
     with ExitStack() as cleanup:
-        if kind == "sqlite":
-            path: Path = tmp_path_factory.mktemp("plans") / "plans.sqlite"
-            storage = {"provider": "sqlite", "path": str(path)}
-        else:
-            url = cleanup.enter_context(scratch_database(kind))
-            storage = {"provider": kind, "url": url.render_as_string(hide_password=False)}
-        store = create_store(TrackerConfig(timezone=ZONE, storage=storage))
-        assert isinstance(store, SqlStore)
-        cleanup.callback(store.close)  # before the scratch database is dropped
-        store.create_or_upgrade_schema()
-        history = History(EVENTS)
-        load_history(store, history)
-        store.compact()
+        directory = tmp_path_factory.mktemp("plans")
+        store, history = loaded_sql_store(kind, directory, EVENTS, cleanup)
         yield kind, store, ReadPools.of(history)
 
 

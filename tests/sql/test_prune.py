@@ -10,13 +10,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from benchmarks.generator import ZONE, History
-from benchmarks.load import load_history
 from benchmarks.plans import explain, full_scans
 
-from immersion.config import TrackerConfig
 from immersion.store import ImmersionTrackingStore
-from immersion.stores.registry import create_store
 from immersion.stores.sql import maintenance
 from immersion.stores.sql.base import SqlStore
 from immersion.stores.sql.schema import sessions
@@ -33,7 +29,7 @@ from tests.contract.builders import (
     start,
     write,
 )
-from tests.support.servers import scratch_database
+from tests.support.loaded import loaded_sql_store
 from tests.support.stores import open_store
 
 SQL_KINDS = ["sqlite", "postgresql", "mysql"]
@@ -86,18 +82,7 @@ def loaded(
 ) -> Iterator[tuple[str, SqlStore]]:
     kind: str = request.param
     with ExitStack() as cleanup:
-        if kind == "sqlite":
-            path = tmp_path_factory.mktemp("prune") / "prune.sqlite"
-            storage = {"provider": "sqlite", "path": str(path)}
-        else:
-            url = cleanup.enter_context(scratch_database(kind))
-            storage = {"provider": kind, "url": url.render_as_string(hide_password=False)}
-        store = create_store(TrackerConfig(timezone=ZONE, storage=storage))
-        assert isinstance(store, SqlStore)
-        cleanup.callback(store.close)  # before the scratch database is dropped
-        store.create_or_upgrade_schema()
-        load_history(store, History(EVENTS))
-        store.compact()  # fresh statistics, as a maintenance pass leaves them
+        store, _ = loaded_sql_store(kind, tmp_path_factory.mktemp("prune"), EVENTS, cleanup)
         yield kind, store
 
 

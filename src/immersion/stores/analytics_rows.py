@@ -167,8 +167,8 @@ def activity_buckets(
 
     The running totals are summed in integers (minutes converted once per bucket), as
     ``analytics.cumulative_buckets`` does; an empty bucket repeats the previous values.
-    This runs once per day of a range (365 for a year): ``_activity_fields`` and
-    ``throughput_bucket`` are written out inline, with the same expressions.
+    This runs once per day of a range (365 for a year): ``throughput_bucket`` is written out
+    inline, with the same expressions.
     """
     activity: list[ActivityBucket] = []
     cumulative: list[ActivityBucket] = []
@@ -222,12 +222,6 @@ def activity_buckets(
         )
         add_cumulative(bucket(key, *totals))
     return activity, cumulative, ratios
-
-
-def _activity_fields(sums: Sums) -> tuple[Any, ...]:
-    """``ActivityBucket``'s fields after its key."""
-    sessions, _, active, lines, words, tokens, cards, _, _, dictionary = sums
-    return sessions, round(active / 60_000, 3), lines, words, tokens, cards, dictionary
 
 
 def daily_rollups(rows: list[Row]) -> list[DailyRollup]:

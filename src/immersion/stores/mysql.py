@@ -44,7 +44,7 @@ from ..errors import ConfigError, TransientStoreError
 from ..results import StoreCapabilities
 from .mysql_drivers import DRIVERS, connect_arguments, default_driver, driver_url, require_driver
 from .sql import schema
-from .sql.base import SqlStore
+from .sql.base import READ_ENGINE_OPTIONS, SqlStore
 from .sql.hooks import UpdateBuilder
 
 __all__ = [
@@ -136,13 +136,7 @@ class MysqlStore(SqlStore):
         engine = create_engine(target, isolation_level="READ COMMITTED", **options)
         # Reads get a pool of their own in autocommit (see ``SqlStore``): no ROLLBACK round
         # trip when a connection goes back to the pool.
-        reads = create_engine(
-            target,
-            isolation_level="AUTOCOMMIT",
-            pool_reset_on_return=None,
-            skip_autocommit_rollback=True,  # no ROLLBACK round trip when a read ends
-            **options,
-        )
+        reads = create_engine(target, **READ_ENGINE_OPTIONS, **options)
         shown = target.set(port=target.port or DEFAULT_PORT)
         super().__init__(
             engine,

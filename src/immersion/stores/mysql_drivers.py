@@ -23,10 +23,10 @@ import importlib
 import math
 from typing import Any
 
-from sqlalchemy import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy import URL
 
 from ..errors import ConfigError, MissingDriverError
+from .sql.errors import parse_url
 
 __all__ = [
     "DRIVERS",
@@ -76,13 +76,7 @@ def default_driver() -> str:
 def driver_url(url: str | URL) -> URL:
     """``url`` with its driver spelled out (``mysql+mysqldb`` or ``mysql+pymysql``); a
     malformed one is refused without echoing it (it may carry a password)."""
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise ConfigError(
-            "the MySQL URL is malformed (not shown, it may hold a password); expected "
-            "mysql://user:password@host:port/database"
-        ) from None
+    parsed = parse_url(url, engine="MySQL", example="mysql://user:password@host:port/database")
     if parsed.drivername not in _SCHEMES:
         raise ConfigError(
             "a MySQL/MariaDB URL must start with mysql:// or mariadb:// (the driver chosen: "

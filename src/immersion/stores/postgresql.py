@@ -28,16 +28,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Connection, Table, create_engine, make_url, text
+from sqlalchemy import URL, Connection, Table, create_engine, text
 from sqlalchemy.dialects import postgresql as pg_dialect
-from sqlalchemy.exc import ArgumentError
 from sqlalchemy.sql.dml import Insert
 
 from ..config import StorageConfig, TrackerConfig
 from ..errors import ConfigError
 from ..results import StoreCapabilities
 from .sql import migrate, schema
-from .sql.base import SqlStore
+from .sql.base import READ_ENGINE_OPTIONS, SqlStore
+from .sql.errors import parse_url
 from .sql.hooks import UpdateBuilder
 
 __all__ = ["DEFAULT_PORT", "DRIVER", "PostgresqlStore", "from_config", "url_from_config"]
@@ -100,13 +100,7 @@ class PostgresqlStore(SqlStore):
         engine = create_engine(target, **options)
         # Reads get a pool of their own in autocommit (see ``SqlStore``): no BEGIN before and
         # no ROLLBACK after each read.
-        reads = create_engine(
-            target,
-            isolation_level="AUTOCOMMIT",
-            pool_reset_on_return=None,
-            skip_autocommit_rollback=True,  # no ROLLBACK round trip when a read ends
-            **options,
-        )
+        reads = create_engine(target, **READ_ENGINE_OPTIONS, **options)
         shown = target.set(port=target.port or DEFAULT_PORT)
         super().__init__(
             engine,
@@ -180,13 +174,9 @@ class PostgresqlStore(SqlStore):
 def _psycopg_url(url: str | URL) -> URL:
     """``url`` as a ``postgresql+psycopg`` URL; a malformed one is refused without echoing it
     (it may carry a password)."""
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        raise ConfigError(
-            "the PostgreSQL URL is malformed (not shown, it may hold a password); expected "
-            "postgresql+psycopg://user:password@host:port/database"
-        ) from None
+    parsed = parse_url(
+        url, engine="PostgreSQL", example="postgresql+psycopg://user:password@host:port/database"
+    )
     if parsed.drivername not in _BACKENDS:
         raise ConfigError(
             f"a PostgreSQL URL must start with postgresql+psycopg:// (or postgresql://), "

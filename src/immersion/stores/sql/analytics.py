@@ -287,12 +287,14 @@ class SqlSource:
         if limit is not None:
             per_video = self._rows(_PER_VIDEO, _range(start, end))
             count = len(per_video)
-            if count > limit:
+            if limit == 0:
+                per_video = []
+            elif count > limit:
                 # The top ``limit`` by active time and every video tied with the last of
                 # them: the tie break needs their keys.
                 per_video.sort(key=_VIDEO_ACTIVE, reverse=True)
-                cutoff = per_video[limit - 1][2] if limit else None
-                per_video = [r for r in per_video if cutoff is not None and r[2] >= cutoff]
+                cutoff = per_video[limit - 1][2]
+                per_video = [row for row in per_video if row[2] >= cutoff]
             if len(per_video) <= _MAX_NAMED:
                 return self._named(per_video, limit), count
         every = self._rows(_EVERY_VIDEO, _range(start, end))  # all, or a tie of hundreds

@@ -51,6 +51,7 @@ import abc
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.sql.dml import Insert
@@ -71,7 +72,15 @@ from .hooks import UpdateBuilder
 from .write_connection import HeldConnection
 from .writes import BatchWriter
 
-__all__ = ["SqlStore"]
+__all__ = ["READ_ENGINE_OPTIONS", "SqlStore"]
+
+# ``create_engine`` options of a server store's ``read_engine`` (see the module docstring):
+# autocommit, and no ROLLBACK round trip when a read's connection goes back to the pool.
+READ_ENGINE_OPTIONS: dict[str, Any] = {
+    "isolation_level": "AUTOCOMMIT",
+    "pool_reset_on_return": None,
+    "skip_autocommit_rollback": True,
+}
 
 
 class SqlStore(BulkIO, AnalyticsReads):

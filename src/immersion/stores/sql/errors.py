@@ -31,6 +31,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
 
 from ...errors import (
+    ConfigError,
     PermanentStoreError,
     SchemaError,
     StoreError,
@@ -39,7 +40,7 @@ from ...errors import (
     TransientStoreError,
 )
 
-__all__ = ["classify", "redact", "safe_url", "translate_errors"]
+__all__ = ["classify", "parse_url", "redact", "safe_url", "translate_errors"]
 
 _Kind = type[StoreError]
 
@@ -168,6 +169,17 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
             text = text.replace(secret, "***")
     text = _URL_PASSWORD.sub(r"\g<head>***@", text)
     return _DSN_PASSWORD.sub(r"\g<head>***", text)
+
+
+def parse_url(url: str | URL, *, engine: str, example: str) -> URL:
+    """``url`` parsed; a malformed one is a ``ConfigError`` that does not echo it (it may
+    carry a password) but names the ``engine`` and shows an ``example``."""
+    try:
+        return make_url(url)
+    except (sa_exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise ConfigError(
+            f"the {engine} URL is malformed (not shown, it may hold a password); expected {example}"
+        ) from None
 
 
 def safe_url(url: str | URL) -> str:
