@@ -95,6 +95,11 @@ def test_the_upgrade_brings_old_sessions_into_rollups_and_totals(old_database: P
         trends = store.trends("all", "month", today=MONDAY + dt.timedelta(days=6))
         assert trends.by_weekday == [1.0, 2.0, 3.0, 4.0 + 8.0, 5.0, 6.0, 7.0]
         assert store.update_rollups() == 0
+        # revision 0003 summed the copied ledger per day: the day series (throughput) has
+        # every ended session once
+        week = store.throughput("7d", today=MONDAY + dt.timedelta(days=6))
+        assert [b.active_min for b in week.buckets] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+        assert store.throughput("all", today=MONDAY).overall.active_min == 8.0 + 1.0
     finally:
         store.close()
     again = SqliteStore(old_database)
@@ -112,4 +117,5 @@ def test_the_offline_upgrade_script_copies_the_ledger_without_percent_signs(
     script = migrate.upgrade_sql(dialect, start="0001")
     assert "INSERT INTO session_totals" in script
     assert "INSERT INTO rollup_dirty" in script
+    assert "INSERT INTO ledger_days" in script
     assert "%" not in script  # a doubled %% would break the script in psql / mysql

@@ -3,6 +3,7 @@ a failure, after a pause and when the store closes; batch errors name the failin
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -60,7 +61,9 @@ def test_a_failed_batch_gives_its_connection_back(store: SqliteStore, checkouts:
 def test_a_pause_gives_the_connection_back(
     store: SqliteStore, checkouts: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    now = [1_000.0]
+    # from the real clock on: the fixture's batch marked the connection idle by it (a fixed
+    # start failed on a machine up for less than that long)
+    now = [time.monotonic()]
     monkeypatch.setattr(write_connection, "time", SimpleNamespace(monotonic=lambda: now[0]))
     write(store, event("s1", 1, T0))
     now[0] += write_connection.IDLE_S - 0.1

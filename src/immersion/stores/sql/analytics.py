@@ -50,6 +50,7 @@ from .schema import (
     COUNTER_NAMES,
     activity_days,
     daily_rollups,
+    ledger_days,
     lifetime_global,
     lifetime_videos,
     monthly_rollups,
@@ -103,22 +104,24 @@ def _sum(column: ColumnElement[Any]) -> ColumnElement[int]:
     return cast(func.sum(column), BigInteger)
 
 
-_LEDGER_SUMS = (
-    func.count().label("sessions"),
-    *(_sum(session_totals.c[name]).label(name) for name in LEDGER_COUNTERS),
-)
-# What weekday and hour groups need: active time only (every sum is work per ledger row).
-_ACTIVE_ONLY = (
-    literal_column("0", Integer),
-    *(
-        _sum(session_totals.c[name])
-        if name == "active_watched_ms"
-        else literal_column("0", Integer)
-        for name in LEDGER_COUNTERS
-    ),
-)
+def _sums(table: Table) -> tuple[ColumnElement[Any], ...]:
+    return (_sum(table.c.sessions).label("sessions"), *(_sum(table.c[n]) for n in LEDGER_COUNTERS))
+
+
+# What weekday and hour groups need: active time only (every sum is work per row).
+def _active_only(table: Table) -> tuple[ColumnElement[Any], ...]:
+    return (
+        literal_column("0", Integer),
+        *(
+            _sum(table.c[name]) if name == "active_watched_ms" else literal_column("0", Integer)
+            for name in LEDGER_COUNTERS
+        ),
+    )
+
+
 _NO_SUMS = (literal_column("0", Integer),) * (1 + len(LEDGER_COUNTERS))
 _IN_RANGE = session_totals.c.local_day.between(bindparam("p_start"), bindparam("p_end"))
+_DAYS_IN_RANGE = ledger_days.c.local_day.between(bindparam("p_start"), bindparam("p_end"))
 
 
 def _kind(kind: int) -> ColumnElement[int]:
@@ -126,22 +129,38 @@ def _kind(kind: int) -> ColumnElement[int]:
     return literal_column(str(kind), Integer)
 
 
-def _group(
-    kind: int, column: ColumnElement[Any], sums: tuple[ColumnElement[Any], ...]
-) -> Select[Any]:
-    return select(_kind(kind), column, *sums).where(_IN_RANGE).group_by(column)
-
-
 def _summary(period: LedgerPeriod, weekdays: bool, hours: bool) -> CompoundSelect[Any]:
-    """One statement for every grouping a read needs (see ``ledger_summary``)."""
-    column = session_totals.c.local_day if period == "day" else session_totals.c.local_month
-    branches = [_group(GROUP_PERIOD, column, _LEDGER_SUMS)]
+    """One statement for every grouping a read needs (see ``ledger_summary``).
+
+    Days, months and weekdays come from ``ledger_days`` (one row per day: a day series is a
+    primary key range, no aggregation); only the start hours need the ledger itself."""
+    days = ledger_days.c
+    if period == "day":
+        by_period = select(
+            _kind(GROUP_PERIOD), days.local_day, days.sessions, *(days[n] for n in LEDGER_COUNTERS)
+        ).where(_DAYS_IN_RANGE)
+    else:
+        by_period = (
+            select(_kind(GROUP_PERIOD), days.local_month, *_sums(ledger_days))
+            .where(_DAYS_IN_RANGE)
+            .group_by(days.local_month)
+        )
+    branches = [by_period]
     if weekdays:
-        branches.append(_group(GROUP_WEEKDAY, session_totals.c.local_weekday, _ACTIVE_ONLY))
+        branches.append(
+            select(_kind(GROUP_WEEKDAY), days.local_weekday, *_active_only(ledger_days))
+            .where(_DAYS_IN_RANGE)
+            .group_by(days.local_weekday)
+        )
     if hours:
-        branches.append(_group(GROUP_HOUR, session_totals.c.local_hour, _ACTIVE_ONLY))
-    first_day = func.min(session_totals.c.local_day)
-    first = select(_kind(GROUP_FIRST), first_day, *_NO_SUMS).where(_IN_RANGE)
+        hour = session_totals.c.local_hour
+        branches.append(
+            select(_kind(GROUP_HOUR), hour, *_active_only(session_totals))
+            .where(_IN_RANGE)
+            .group_by(hour)
+        )
+    first_day = func.min(days.local_day)
+    first = select(_kind(GROUP_FIRST), first_day, *_NO_SUMS).where(_DAYS_IN_RANGE)
     return union_all(*branches, first)
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ...errors import StoreIntegrityError
 from ...records import Record, RecordKey, RecordKind, check_kind, record_key
 from ..record_validation import check_records
+from . import ledger_days
 from .bulk_insert import InsertPaths, values_of
 from .bulk_rows import SESSION_ROWS, SPECS, KindSpec, event_from, sample_from
 from .schema import sessions, videos
@@ -234,7 +235,12 @@ class BulkIO:
             rows: dict[tuple[Any, ...], dict[str, Any]] = {}
             for row in built:
                 rows.setdefault(key(row), row)  # the first of equal keys wins
-            return self.bulk_insert(connection, checked, spec, list(rows.values()))
+            inserted = self.bulk_insert(connection, checked, spec, list(rows.values()))
+            if checked == "ledger" and inserted:
+                # ledger_days is derived from the ledger: sum the days again (some rows may
+                # have been skipped as already stored, so not from the records themselves)
+                ledger_days.rebuild_days(connection, (row["local_day"] for row in rows.values()))
+            return inserted
 
     def _parent_ids(
         self, connection: Connection, kind: RecordKind, spec: KindSpec, records: list[Record]

@@ -13,6 +13,8 @@ only reads and writes the rows, in the caller's transaction:
   ``INSERT ... SELECT``);
 - ``apply_pending``: ledger rows not yet in the lifetime totals (copied by the 0002 upgrade);
 - ``prune``: rollups and ledger rows outside the retention windows.
+
+Every change of the ledger also keeps ``ledger_days`` (see ``ledger_days``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ...analytics import LEDGER_COUNTERS, PeriodTotals
 from ...domain import SessionCounters, day_from_number, day_number
 from ...store import PruneCutoffs
 from ..ledger import DAY_KIND, MONTH_KIND, LedgerEntry, lifetime_change
+from . import ledger_days
 from .hooks import StatementHooks, UpdateBuilder
 from .schema import (
     activity_days,
@@ -117,6 +120,7 @@ class RollupStatements:
             activity_days, ["local_day"], _adding(activity_days, _ACTIVITY, (), ())
         )
         self.mark_dirty = hooks.insert_ignore(rollup_dirty, ["period_kind", "period", "video_id"])
+        self.days = ledger_days.LedgerDayStatements(hooks)
 
 
 # ----------------------------------------------------------------- statements without hooks
@@ -262,6 +266,7 @@ def _apply(
         connection.execute(_INSERT_LEDGER, {"session_uuid": new.session_uuid, **values})
     else:
         connection.execute(_UPDATE_LEDGER, {"p_uuid": new.session_uuid, **values})
+    ledger_days.add_entry(connection, statements.days, new, old)
     marks = [
         {"period_kind": DAY_KIND, "period": day, "video_id": video_id},
         {"period_kind": MONTH_KIND, "period": new.local_month, "video_id": video_id},
@@ -335,4 +340,6 @@ def prune(connection: Connection, cutoffs: PruneCutoffs) -> dict[str, int]:
     if day is not None and month is not None:
         result = connection.execute(_PRUNE_LEDGER, {"p_day": day, "p_month": month})
         deleted["session_totals"] = result.rowcount
+        if result.rowcount:
+            ledger_days.rebuild_before(connection, day, month)
     return {name: int(count) for name, count in deleted.items()}

@@ -56,6 +56,7 @@ __all__ = [
     "daily_rollups",
     "events",
     "key_string",
+    "ledger_days",
     "lifetime_global",
     "lifetime_videos",
     "long_text",
@@ -379,5 +380,22 @@ activity_days = Table(
     Column("active_watched_ms", BigInteger, nullable=False, server_default=text("0")),
     Column("cards_mined", BigInteger, nullable=False, server_default=text("0")),
     Column("words_seen", BigInteger, nullable=False, server_default=text("0")),
+    **MYSQL_TABLE_OPTIONS,
+)
+
+
+# ----------------------------------------------------------------- revision 0003: ledger days
+#
+# The ledger summed per local day: derived from ``session_totals`` (a day's row is rebuilt
+# whenever one of its ledger rows changes, and goes when they are pruned), so a day series is
+# a primary key range of at most one row per day rather than a GROUP BY over every session.
+ledger_days = Table(
+    "ledger_days",
+    metadata,
+    Column("local_day", Integer, primary_key=True, autoincrement=False),
+    Column("local_month", Integer, nullable=False),  # YYYYMM, from local_day
+    Column("local_weekday", Integer, nullable=False),  # 0 = Monday, from local_day
+    Column("sessions", BigInteger, nullable=False, server_default=text("0")),
+    *_ledger_counter_columns(),
     **MYSQL_TABLE_OPTIONS,
 )
