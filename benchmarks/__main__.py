@@ -42,6 +42,7 @@ from .reads import ReadPools, measure_reads
 from .report import markdown, save
 from .size import measure_size
 from .targets import evaluate
+from .timing import cpu_calibration_ms
 
 STAGES = ("maintenance", "reads", "ingest", "hotpath")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results"
@@ -110,6 +111,7 @@ def _machine() -> dict[str, Any]:
         "python": platform.python_version(),
         # a busy machine inflates every tail: the full runs want this near zero
         "load_average_1m": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        "python_loop_ms": cpu_calibration_ms(),
     }
 
 
@@ -183,6 +185,7 @@ def run_backend(kind: str, args: argparse.Namespace, workdir: Path, command: str
                 result["hot_path"] = measure_hot_path(backend, args.calls)
         finally:
             store.close()
+        result["machine"]["python_loop_ms_end"] = cpu_calibration_ms()
         _log(f"{kind}: measured; removing its database")
     _log(f"{kind}: done in {time.perf_counter() - began:.1f} s")
     result["targets"] = [check.as_dict() for check in evaluate(result)]

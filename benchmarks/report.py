@@ -51,6 +51,14 @@ def _status_of(result: dict[str, Any]) -> dict[str, str]:
     return {check["name"]: check["status"] for check in result.get("targets", [])}
 
 
+def _calibration(machine: dict[str, Any]) -> str:
+    """The CPU calibration (``timing.cpu_calibration_ms``), for results that have it."""
+    start, end = machine.get("python_loop_ms"), machine.get("python_loop_ms_end")
+    if start is None:
+        return ""
+    return f"; Python loop {start} ms at the start, {end} ms at the end (lower is faster)"
+
+
 def _backend_section(result: dict[str, Any]) -> list[str]:
     status = _status_of(result)
     lines = [f"### {result['backend']}: {result['events']:,} events ({result['date'][:10]})", ""]
@@ -58,6 +66,7 @@ def _backend_section(result: dict[str, Any]) -> list[str]:
     lines.append(
         f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB, "
         f"Python {machine['python']}, load average {machine.get('load_average_1m')} at the start"
+        + _calibration(machine)
         + (f"; server: {result['server_version']}" if result.get("server_version") else "")
         + (f"; driver: {result['driver']}" if result.get("driver") else "")
     )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import statistics
+import time
 from collections.abc import Sequence
 
-__all__ = ["percentile", "summarize"]
+__all__ = ["cpu_calibration_ms", "percentile", "summarize"]
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float:
@@ -33,3 +34,20 @@ def summarize(samples_ns: Sequence[int], unit_ns: float, digits: int = 3) -> dic
         "mean": scaled(statistics.fmean(ordered)),
         "max": scaled(ordered[-1]),
     }
+
+
+def cpu_calibration_ms(rounds: int = 7) -> float:
+    """The median time of a fixed pure-Python loop (a million integer additions), in ms.
+
+    Recorded at the start and the end of every backend's run: the reads are mostly
+    interpreter time, so this tells how fast the machine was while it ran (two machines, or
+    one shared host at two moments, can differ several times over), and runs from different
+    machines can be read side by side."""
+    timings = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        total = 0
+        for value in range(1_000_000):
+            total += value
+        timings.append(time.perf_counter() - started)
+    return round(statistics.median(timings) * 1000, 1)

@@ -142,7 +142,9 @@ def test_loaded_ledger_records_are_summed_once(sql_store: SqlStore, tmp_path: Pa
         _history(source)
         expected = _days(source)
         kinds = ("videos", "ledger")
-        batches = {kind: [r for batch in source.iter_records(kind) for r in batch] for kind in kinds}
+        batches = {
+            kind: [r for batch in source.iter_records(kind) for r in batch] for kind in kinds
+        }
     for _ in range(2):
         for kind in kinds:
             sql_store.load_records(kind, batches[kind])

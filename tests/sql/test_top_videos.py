@@ -1,5 +1,6 @@
-"""The top videos of a trends read: named from a list of ids, or, for a tie of hundreds at
-the cut, through one joined statement; both give the memory store's answer."""
+"""The top videos of a trends read: named from a list of ids, or, past a few hundred (every
+video of a long range, a tie of hundreds at the cut), from every video; both give the memory
+store's answer."""
 
 from __future__ import annotations
 
@@ -35,12 +36,12 @@ def sqlite(tmp_path: Path) -> Iterator[SqliteStore]:
     store.close()
 
 
-@pytest.mark.parametrize("named_at_most", [analytics._MAX_NAMED, 0], ids=["named", "joined"])
+@pytest.mark.parametrize("listed_at_most", [analytics._MAX_LISTED, 0], ids=["listed", "all"])
 @pytest.mark.parametrize("top", [None, 0, 1, 2, 3, 6, 10])
 def test_both_paths_rank_like_the_reference(
-    sqlite: SqliteStore, monkeypatch: pytest.MonkeyPatch, named_at_most: int, top: int | None
+    sqlite: SqliteStore, monkeypatch: pytest.MonkeyPatch, listed_at_most: int, top: int | None
 ) -> None:
-    monkeypatch.setattr(analytics, "_MAX_NAMED", named_at_most)
+    monkeypatch.setattr(analytics, "_MAX_LISTED", listed_at_most)
     reference = MemoryStore()
     write(reference, *_history())
     expected = reference.trends("7d", today=D1, top_videos=top)

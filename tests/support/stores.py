@@ -5,7 +5,7 @@ kinds skip (locally, without their environment variable) or fail (in CI, when th
 unreachable) exactly as ``tests.support.servers`` documents.
 
 Server databases: every test gets its own scratch database (MySQL) or schema (PostgreSQL),
-created by the real migrations and dropped after the test, as the issue asks. That costs 12
+created by the real migrations and dropped after the test, as the issue asks. That costs 13
 tables' worth of DDL per test (about 0.3 s on PostgreSQL, 0.8 s on MariaDB, which syncs every
 DDL statement). For quick local runs, ``IMMERSION_TEST_SHARED_SCHEMA=1`` instead migrates one
 scratch database per server for the whole run and empties all its tables before each test

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from operator import attrgetter, itemgetter
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from ..analytics import (
@@ -42,7 +42,6 @@ from ..results import Overview, VideoStats
 from .analytics_rows import (
     EMPTY_SUMS,
     GROUP_FIRST,
-    GROUP_HOUR,
     GROUP_PERIOD,
     GROUP_WEEKDAY,
     Row,
@@ -52,10 +51,13 @@ from .analytics_rows import (
     daily_rollups,
     date_of,
     day_keys,
+    hours_and_videos,
     month_keys,
     monthly_rollups,
+    ranked_videos,
     streak_of,
     throughput_bucket,
+    top_candidates,
     weekday_of,
 )
 from .ledger import LifetimeTotals
@@ -103,29 +105,24 @@ class AnalyticsSource(Protocol):
         ...
 
     def ledger_summary(
-        self,
-        start: int | None,
-        end: int,
-        period: LedgerPeriod,
-        *,
-        weekdays: bool = False,
-        hours: bool = False,
+        self, start: int | None, end: int, period: LedgerPeriod, *, weekdays: bool = False
     ) -> list[Row]:
         """Sums of the ledger rows with ``start <= local_day <= end`` as ``(kind, group,
         *sums)`` rows: one per non-empty ``period`` group (``GROUP_PERIOD``); with
-        ``weekdays`` also per weekday (``GROUP_WEEKDAY``), with ``hours`` per start hour
-        (``GROUP_HOUR``), these two with only ``active_watched_ms`` summed (the other sums
-        0); and always exactly one ``GROUP_FIRST`` row whose group is the earliest
-        ``local_day`` in the range (``None`` when it is empty), sums 0. Any order."""
+        ``weekdays`` also per weekday (``GROUP_WEEKDAY``) with only ``active_watched_ms``
+        summed (the other sums 0); and always exactly one ``GROUP_FIRST`` row whose group is
+        the earliest ``local_day`` in the range (``None`` when it is empty), sums 0. Any
+        order."""
         ...
 
-    def ledger_by_video(
-        self, start: int | None, end: int, limit: int | None
-    ) -> tuple[list[Row], int]:
-        """``(video_key, title, sessions, active_watched_ms, words_seen, cards_mined)``
-        summed per video over the ledger rows in the range (videos without rows left out),
-        most active time first, ties by ``video_key``; only the first ``limit`` (all when
-        ``None``); and how many videos the range has, the ones past ``limit`` included."""
+    def ledger_brief(self, start: int | None, end: int) -> list[Row]:
+        """``(video, local_hour, active_watched_ms, words_seen, cards_mined)`` of every
+        ledger row in the range, ``video`` the store's own hashable id of the row's video
+        (to be named by ``video_names``). Any order."""
+        ...
+
+    def video_names(self, videos: list[Any]) -> dict[Any, tuple[str, str | None]]:
+        """``video -> (video_key, title)`` of ids from ``ledger_brief``."""
         ...
 
     def active_days(self, start: int | None, end: int | None) -> list[tuple[int, int]]:
@@ -226,20 +223,24 @@ class AnalyticsReads(abc.ABC):
         with self._analytics("trends") as source:
             by_day = group_by == "day"
             # By day, the weekdays follow from the day groups (a ledger row's weekday is its
-            # day's): one pass over the range fewer.
+            # day's): one grouping fewer.
             rows = source.ledger_summary(
-                start, end, "day" if by_day else "month", weekdays=not by_day, hours=True
+                start, end, "day" if by_day else "month", weekdays=not by_day
             )
-            per_video, video_count = source.ledger_by_video(start, end, top_videos)
+            # The hours and the videos from one plain read of the range's ledger rows:
+            # grouping them in SQL cost more than summing them here (MariaDB: two GROUP BY
+            # statements 4.7 ms, this read 1.7 ms, on a year of 991 sessions).
+            hours, per_video = hours_and_videos(source.ledger_brief(start, end))
+            video_count = len(per_video)
+            chosen = top_candidates(per_video, top_videos)
+            names = source.video_names(list(chosen)) if chosen else {}
+        videos = ranked_videos(chosen, names, top_videos)
         groups, first = _split(rows)
         start = _start_of(range, start, end, first)
         weekdays = [0] * 7
-        hours = [0] * 24
         for row in rows:
             if row[0] == GROUP_WEEKDAY:
                 weekdays[row[1]] = row[4]  # active_watched_ms
-            elif row[0] == GROUP_HOUR:
-                hours[row[1]] = row[4]
         if by_day:
             for day, sums in groups.items():
                 weekdays[weekday_of(day)] += sums[2]
@@ -256,7 +257,7 @@ class AnalyticsReads(abc.ABC):
             by_hour=[round(ms / 60_000, 3) for ms in hours],
             videos=[
                 VideoTrend(key, title, sessions, round(active / 60_000, 3), words, cards)
-                for key, title, sessions, active, words, cards in per_video
+                for key, title, sessions, active, words, cards in videos
             ],
             video_count=video_count,
         )

@@ -16,6 +16,7 @@ Summed ledger counters (*sums*) are ten ints in ``PERIOD_FIELDS`` order::
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
@@ -36,7 +37,6 @@ _RollupT = TypeVar("_RollupT", DailyRollup, MonthlyRollup)
 __all__ = [
     "EMPTY_SUMS",
     "GROUP_FIRST",
-    "GROUP_HOUR",
     "GROUP_PERIOD",
     "GROUP_WEEKDAY",
     "Row",
@@ -46,11 +46,14 @@ __all__ = [
     "daily_rollups",
     "date_of",
     "day_keys",
+    "hours_and_videos",
     "month_keys",
     "monthly_rollups",
+    "ranked_videos",
     "streak_of",
     "sums_of",
     "throughput_bucket",
+    "top_candidates",
     "weekday_of",
 ]
 
@@ -62,7 +65,6 @@ EMPTY_SUMS: Final[Sums] = (0,) * len(PERIOD_FIELDS)
 # The kinds of the rows of ``AnalyticsSource.ledger_summary``: (kind, group, *sums).
 GROUP_PERIOD: Final = 0  # group: day number or YYYYMM; all sums
 GROUP_WEEKDAY: Final = 1  # group: 0 = Monday; only active_watched_ms is summed (others 0)
-GROUP_HOUR: Final = 2  # group: 0-23; only active_watched_ms is summed (others 0)
 GROUP_FIRST: Final = 3  # group: the range's earliest local_day (None: empty); no sums (0)
 
 _EPOCH_ORDINAL = EPOCH_DAY.toordinal()
@@ -308,3 +310,51 @@ def calendar_days(first: int, last: int, active_ms: dict[int, int]) -> list[Cale
         CalendarDay(date_of(number), round(active_ms.get(number, 0) / 60_000, 3))
         for number in range(first, last + 1)
     ]
+
+
+# ----------------------------------------------------------------- the hours and videos of trends
+
+
+def hours_and_videos(brief: list[Row]) -> tuple[list[int], dict[Any, list[int]]]:
+    """Active ms per start hour, and ``[sessions, active ms, words, cards]`` per video, of
+    ``AnalyticsSource.ledger_brief`` rows."""
+    hours = [0] * 24
+    per_video: dict[Any, list[int]] = {}
+    get = per_video.get
+    for video, hour, active, words, cards in brief:
+        hours[hour] += active
+        sums = get(video)
+        if sums is None:
+            per_video[video] = [1, active, words, cards]
+        else:
+            sums[0] += 1
+            sums[1] += active
+            sums[2] += words
+            sums[3] += cards
+    return hours, per_video
+
+
+def top_candidates(per_video: dict[Any, list[int]], limit: int | None) -> dict[Any, list[int]]:
+    """The videos that may be among the ``limit`` most active (all of them for ``None``):
+    the first ``limit`` by active time and every video tied with the last of them, as the
+    tie is broken by key and only their names tell the keys."""
+    if limit is None or len(per_video) <= limit:
+        return per_video
+    if limit == 0:
+        return {}
+    cutoff = heapq.nlargest(limit, (sums[1] for sums in per_video.values()))[-1]
+    return {video: sums for video, sums in per_video.items() if sums[1] >= cutoff}
+
+
+def ranked_videos(
+    chosen: dict[Any, list[int]], names: dict[Any, tuple[str, str | None]], limit: int | None
+) -> list[Row]:
+    """``(video_key, title, sessions, active ms, words, cards)`` of the ``chosen`` videos,
+    most active first, ties by key (code point order), the first ``limit``."""
+    rows: list[Row] = [(*names[video], *sums) for video, sums in chosen.items()]
+    rows.sort(key=_by_activity)
+    return rows if limit is None else rows[:limit]
+
+
+def _by_activity(row: Row) -> tuple[int, str]:
+    return -row[3], row[0]

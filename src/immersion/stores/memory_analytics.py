@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import Any
 
 from ..analytics import PeriodTotals
 from ..domain import Session, SessionStatus, day_number
@@ -22,7 +23,6 @@ from .analytics_reads import LedgerPeriod, LiveSession, RollupKind
 from .analytics_rows import (
     EMPTY_SUMS,
     GROUP_FIRST,
-    GROUP_HOUR,
     GROUP_PERIOD,
     GROUP_WEEKDAY,
     Row,
@@ -167,13 +167,7 @@ class MemorySource:
         )
 
     def ledger_summary(
-        self,
-        start: int | None,
-        end: int,
-        period: LedgerPeriod,
-        *,
-        weekdays: bool = False,
-        hours: bool = False,
+        self, start: int | None, end: int, period: LedgerPeriod, *, weekdays: bool = False
     ) -> list[Row]:
         groups: dict[tuple[int, int], PeriodTotals] = {}
         first: int | None = None
@@ -181,12 +175,9 @@ class MemorySource:
             number = entry.day_number
             key = (GROUP_PERIOD, number if period == "day" else entry.local_month)
             groups[key] = groups.get(key, PeriodTotals()).plus(entry.totals)
-            # weekday and hour groups sum active time only (as the SQL stores do)
-            active = PeriodTotals(active_watched_ms=entry.totals.active_watched_ms)
-            extra = [(GROUP_WEEKDAY, entry.local_weekday)] if weekdays else []
-            if hours:
-                extra.append((GROUP_HOUR, entry.local_hour))
-            for key in extra:
+            if weekdays:  # weekday groups sum active time only (as the SQL stores do)
+                key = (GROUP_WEEKDAY, entry.local_weekday)
+                active = PeriodTotals(active_watched_ms=entry.totals.active_watched_ms)
                 groups[key] = groups.get(key, PeriodTotals()).plus(active)
             first = number if first is None else min(first, number)
         rows: list[Row] = [
@@ -195,27 +186,21 @@ class MemorySource:
         rows.append((GROUP_FIRST, first, *EMPTY_SUMS))
         return rows
 
-    def ledger_by_video(
-        self, start: int | None, end: int, limit: int | None
-    ) -> tuple[list[Row], int]:
-        sums: dict[str, PeriodTotals] = {}
-        for entry in self._entries(start, end):
-            sums[entry.video_key] = sums.get(entry.video_key, PeriodTotals()).plus(entry.totals)
-        videos = self._tables.videos
-        # most active first, ties by key: the SQL stores' ORDER BY
-        ranked = sorted(sums.items(), key=lambda item: (-item[1].active_watched_ms, item[0]))
-        rows: list[Row] = [
+    def ledger_brief(self, start: int | None, end: int) -> list[Row]:
+        return [
             (
-                key,
-                videos[key].title,
-                totals.sessions,
-                totals.active_watched_ms,
-                totals.words_seen,
-                totals.cards_mined,
+                entry.video_key,  # the memory store's own id of a video is its key
+                entry.local_hour,
+                entry.totals.active_watched_ms,
+                entry.totals.words_seen,
+                entry.totals.cards_mined,
             )
-            for key, totals in ranked[:limit]
+            for entry in self._entries(start, end)
         ]
-        return rows, len(sums)
+
+    def video_names(self, videos: list[Any]) -> dict[Any, tuple[str, str | None]]:
+        stored = self._tables.videos
+        return {key: (key, stored[key].title) for key in videos}
 
     def active_days(self, start: int | None, end: int | None) -> list[tuple[int, int]]:
         rows = [

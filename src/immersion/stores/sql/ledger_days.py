@@ -83,9 +83,7 @@ def _aggregate(*conditions: Any) -> Any:
     keys = [session_totals.c[name] for name in _KEYS]
     return insert(ledger_days).from_select(
         [*_KEYS, *_SUMMED],
-        select(
-            *keys, func.count(), *(func.sum(session_totals.c[name]) for name in LEDGER_COUNTERS)
-        )
+        select(*keys, func.count(), *(func.sum(session_totals.c[name]) for name in LEDGER_COUNTERS))
         .where(*conditions)
         .group_by(*keys),
     )
