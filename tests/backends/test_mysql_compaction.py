@@ -1,5 +1,5 @@
 """Compaction on MariaDB/MySQL: ``ANALYZE TABLE`` on every table, ``OPTIMIZE TABLE`` (a
-rebuild) only on a table whose free space is worth it (``mysql.worth_rebuilding``)."""
+rebuild) only on a table whose free space is worth it (``compaction.worth_rebuilding``)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from immersion.stores import mysql
-from immersion.stores.mysql import (
+from immersion.stores.mysql import MysqlStore
+from immersion.stores.sql import compaction, schema
+from immersion.stores.sql.compaction import (
     REBUILD_MIN_FREE_BYTES,
     REBUILD_MIN_FREE_SHARE,
-    MysqlStore,
     worth_rebuilding,
 )
-from immersion.stores.sql import schema
 from tests.contract.builders import T0, open_session
 from tests.support.servers import scratch_database
 
@@ -145,7 +144,7 @@ def test_free_space_below_the_rule_is_only_analyzed(
 ) -> None:
     """The same free space under a floor raised above it: analyzed, not rebuilt."""
     _free_events_space(store)
-    monkeypatch.setattr(mysql, "REBUILD_MIN_FREE_BYTES", 1024 * MB)
+    monkeypatch.setattr(compaction, "REBUILD_MIN_FREE_BYTES", 1024 * MB)
     with _sent(store.engine) as statements:
         store.compact()
     assert _starting(statements, "OPTIMIZE TABLE") == []

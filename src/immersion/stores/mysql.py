@@ -45,17 +45,15 @@ from ..results import StoreCapabilities
 from .mysql_drivers import DRIVERS, connect_arguments, default_driver, driver_url, require_driver
 from .sql import schema
 from .sql.base import READ_ENGINE_OPTIONS, SqlStore
+from .sql.compaction import worth_rebuilding
 from .sql.hooks import UpdateBuilder
 
 __all__ = [
     "DEFAULT_PORT",
     "DRIVERS",
-    "REBUILD_MIN_FREE_BYTES",
-    "REBUILD_MIN_FREE_SHARE",
     "MysqlStore",
     "from_config",
     "url_from_config",
-    "worth_rebuilding",
 ]
 
 DEFAULT_PORT = 3306
@@ -71,12 +69,6 @@ _HOLDS_SCHEMA_LOCK = "immersion_schema_lock"
 # Named locks are server-wide; the database name makes the lock per database (hashed: a
 # lock name has at most 64 characters).
 _LOCK_NAME = "CONCAT('immersion-schema:', LEFT(SHA2(DATABASE(), 256), 40))"
-# Compaction rebuilds a table only when its free space is at least this share of what its
-# rows and indexes take, and at least this many bytes: a rebuild copies the whole table
-# (4 s for the 290 MB of a 1M-event store), while InnoDB reuses free pages for new rows
-# anyway, so a daily prune, whose space the next days' rows fill again, never triggers one.
-REBUILD_MIN_FREE_SHARE = 0.25
-REBUILD_MIN_FREE_BYTES = 16 * 2**20
 # Sizes after ANALYZE TABLE: it refreshes data_length and index_length (and, on MySQL 8,
 # information_schema's cached values); data_free is the free space of the table's own
 # tablespace file (innodb_file_per_table, the default).
@@ -228,13 +220,6 @@ class MysqlStore(SqlStore):
             from_revision,
         )
         return None
-
-
-def worth_rebuilding(used_bytes: int, free_bytes: int) -> bool:
-    """Whether compaction rebuilds a table of ``used_bytes`` (data and indexes) with
-    ``free_bytes`` free in its tablespace: the free space is more than
-    ``REBUILD_MIN_FREE_SHARE`` of the used and at least ``REBUILD_MIN_FREE_BYTES``."""
-    return free_bytes >= REBUILD_MIN_FREE_BYTES and free_bytes > REBUILD_MIN_FREE_SHARE * used_bytes
 
 
 def _release_schema_lock(connection: Connection) -> None:

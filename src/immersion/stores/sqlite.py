@@ -30,6 +30,7 @@ from ..config import TrackerConfig
 from ..errors import ConfigError, SchemaError
 from ..results import StoreCapabilities
 from .sql.base import SqlStore
+from .sql.compaction import worth_rebuilding
 from .sql.hooks import UpdateBuilder
 
 __all__ = ["DEFAULT_BUSY_TIMEOUT_MS", "SqliteStore", "from_config"]
@@ -199,13 +200,20 @@ class SqliteStore(SqlStore):
         )
 
     def _compact(self) -> None:
+        """``VACUUM`` (a rewrite of the whole file) only when the free pages are
+        ``worth_rebuilding``; then refresh the planner statistics."""
         # VACUUM cannot run inside a transaction: use the driver connection directly (it is
-        # in autocommit mode, see _connect), then refresh the planner statistics.
+        # in autocommit mode, see _connect).
         raw = self.engine.raw_connection()
         try:
             driver = raw.driver_connection
             assert driver is not None
-            driver.execute("VACUUM")
+            free_pages, pages, page_size = (
+                int(driver.execute(f"PRAGMA {name}").fetchone()[0])
+                for name in ("freelist_count", "page_count", "page_size")
+            )
+            if worth_rebuilding((pages - free_pages) * page_size, free_pages * page_size):
+                driver.execute("VACUUM")
             driver.execute("PRAGMA optimize")
         finally:
             raw.close()
