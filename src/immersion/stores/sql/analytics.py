@@ -105,19 +105,18 @@ def _sum(column: ColumnElement[Any]) -> ColumnElement[int]:
     return cast(func.sum(column), BigInteger)
 
 
-def _sums(table: Table) -> tuple[ColumnElement[Any], ...]:
-    return (_sum(table.c.sessions).label("sessions"), *(_sum(table.c[n]) for n in LEDGER_COUNTERS))
-
-
-# What weekday and hour groups need: active time only (every sum is work per row).
-def _active_only(table: Table) -> tuple[ColumnElement[Any], ...]:
-    return (
-        literal_column("0", Integer),
-        *(
-            _sum(table.c[name]) if name == "active_watched_ms" else literal_column("0", Integer)
-            for name in LEDGER_COUNTERS
-        ),
-    )
+# The sums of a month's day rows; weekday groups need active time only.
+_DAY_SUMS = (
+    _sum(ledger_days.c.sessions).label("sessions"),
+    *(_sum(ledger_days.c[name]) for name in LEDGER_COUNTERS),
+)
+_ACTIVE_ONLY = (
+    literal_column("0", Integer),
+    *(
+        _sum(ledger_days.c[name]) if name == "active_watched_ms" else literal_column("0", Integer)
+        for name in LEDGER_COUNTERS
+    ),
+)
 
 
 _NO_SUMS = (literal_column("0", Integer),) * (1 + len(LEDGER_COUNTERS))
@@ -141,14 +140,14 @@ def _summary(period: LedgerPeriod, weekdays: bool) -> CompoundSelect[Any]:
         ).where(_DAYS_IN_RANGE)
     else:
         by_period = (
-            select(_kind(GROUP_PERIOD), days.local_month, *_sums(ledger_days))
+            select(_kind(GROUP_PERIOD), days.local_month, *_DAY_SUMS)
             .where(_DAYS_IN_RANGE)
             .group_by(days.local_month)
         )
     branches = [by_period]
     if weekdays:
         branches.append(
-            select(_kind(GROUP_WEEKDAY), days.local_weekday, *_active_only(ledger_days))
+            select(_kind(GROUP_WEEKDAY), days.local_weekday, *_ACTIVE_ONLY)
             .where(_DAYS_IN_RANGE)
             .group_by(days.local_weekday)
         )

@@ -21,31 +21,18 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import BindParameter, Connection, bindparam, delete, func, insert, select
+from sqlalchemy.sql.dml import Insert
 
 from ...analytics import LEDGER_COUNTERS, PeriodTotals
 from ..ledger import LedgerEntry
-from .hooks import StatementHooks
 from .schema import ledger_days, session_totals
 
-__all__ = ["LedgerDayStatements", "add_entry", "rebuild_before", "rebuild_days"]
+__all__ = ["add_entry", "rebuild_before", "rebuild_days"]
 
 _SUMMED = ("sessions", *LEDGER_COUNTERS)
 _KEYS = ("local_day", "local_month", "local_weekday")
 # Days per statement when rebuilding a list of days (an IN list on the primary key).
 _DAYS_PER_STATEMENT = 500
-
-
-class LedgerDayStatements:
-    """The upsert that adds to a day (built once per store with the dialect's hooks)."""
-
-    def __init__(self, hooks: StatementHooks) -> None:
-        self.add = hooks.upsert(
-            ledger_days,
-            ["local_day"],
-            lambda incoming: {
-                name: ledger_days.c[name] + getattr(incoming, name) for name in _SUMMED
-            },
-        )
 
 
 _DROP_EMPTY = delete(ledger_days).where(
@@ -63,18 +50,16 @@ def _values(entry: LedgerEntry, totals: PeriodTotals) -> dict[str, Any]:
 
 
 def add_entry(
-    connection: Connection,
-    statements: LedgerDayStatements,
-    new: LedgerEntry,
-    old: LedgerEntry | None,
+    connection: Connection, add_to_day: Insert, new: LedgerEntry, old: LedgerEntry | None
 ) -> None:
     """Count ``new`` in its day, in place of ``old`` (the entry it replaces, if any: a
-    finalize replayed with other counters)."""
+    finalize replayed with other counters). ``add_to_day``: the upsert of a row of
+    ``ledger_days`` that adds to the stored sums (``RollupStatements.add_day``)."""
     if old is not None:
         if old.same_final(new):
             return  # already counted as it is
-        connection.execute(statements.add, _values(old, PeriodTotals().minus(old.totals)))
-    connection.execute(statements.add, _values(new, new.totals))
+        connection.execute(add_to_day, _values(old, PeriodTotals().minus(old.totals)))
+    connection.execute(add_to_day, _values(new, new.totals))
     if old is not None:  # (a day is a session's start day: this only matters if that moved)
         connection.execute(_DROP_EMPTY, {"p_day": old.day_number})
 

@@ -54,6 +54,7 @@ from .schema import (
     sessions,
     videos,
 )
+from .schema import ledger_days as ledger_days_table
 
 __all__ = ["RollupStatements", "apply_pending", "prune", "recompute_dirty", "session_ended"]
 
@@ -120,7 +121,9 @@ class RollupStatements:
             activity_days, ["local_day"], _adding(activity_days, _ACTIVITY, (), ())
         )
         self.mark_dirty = hooks.insert_ignore(rollup_dirty, ["period_kind", "period", "video_id"])
-        self.days = ledger_days.LedgerDayStatements(hooks)
+        self.add_day = hooks.upsert(
+            ledger_days_table, ["local_day"], _adding(ledger_days_table, _SUMMED, (), ())
+        )
 
 
 # ----------------------------------------------------------------- statements without hooks
@@ -266,7 +269,7 @@ def _apply(
         connection.execute(_INSERT_LEDGER, {"session_uuid": new.session_uuid, **values})
     else:
         connection.execute(_UPDATE_LEDGER, {"p_uuid": new.session_uuid, **values})
-    ledger_days.add_entry(connection, statements.days, new, old)
+    ledger_days.add_entry(connection, statements.add_day, new, old)
     marks = [
         {"period_kind": DAY_KIND, "period": day, "video_id": video_id},
         {"period_kind": MONTH_KIND, "period": new.local_month, "video_id": video_id},
