@@ -35,6 +35,7 @@ from ..analytics import (
     Trends,
     VideoTrend,
     check_range,
+    minutes,
 )
 from ..domain import SessionCounters, day_number
 from ..localtime import local_today
@@ -253,10 +254,10 @@ class AnalyticsReads(abc.ABC):
             activity=activity,
             cumulative=cumulative,
             ratios=ratios,
-            by_weekday=[round(ms / 60_000, 3) for ms in weekdays],
-            by_hour=[round(ms / 60_000, 3) for ms in hours],
+            by_weekday=[minutes(ms) for ms in weekdays],
+            by_hour=[minutes(ms) for ms in hours],
             videos=[
-                VideoTrend(key, title, sessions, round(active / 60_000, 3), words, cards)
+                VideoTrend(key, title, sessions, minutes(active), words, cards)
                 for key, title, sessions, active, words, cards in videos
             ],
             video_count=video_count,
@@ -327,7 +328,7 @@ class AnalyticsReads(abc.ABC):
             cards_mined=ended.cards_mined + live_totals.cards_mined,
             first_started_ms=_min_of(lifetime.first_watched_ms, starts),
             last_started_ms=_max_of(lifetime.last_started_ms, starts),
-            today_active_min=round(today_active_ms / 60_000, 3),
+            today_active_min=minutes(today_active_ms),
             today_cards=ended_today[6] + live_today.cards_mined,
             current_streak_days=streak.current_days,
             longest_streak_days=streak.longest_days,

@@ -29,6 +29,8 @@ from ..analytics import (
     PeriodTotals,
     Streak,
     ThroughputBucket,
+    minutes,
+    round4,
 )
 from ..domain import EPOCH_DAY, month_key
 
@@ -134,8 +136,8 @@ def month_keys(first: int, last: int) -> list[tuple[str, int]]:
 
 # ----------------------------------------------------------------- results from sums
 #
-# Each expression is the one of ``analytics.minutes`` / ``analytics.ratio`` (``x * 1.0`` is
-# ``x`` exactly, so the hit rate skips it), so the floats are bit for bit the same.
+# Each expression is the one of ``analytics.ratio`` (``x * 1.0`` is ``x`` exactly, so the hit
+# rate skips it), so the floats are bit for bit the same.
 
 
 def throughput_bucket(key: str, sums: Sums) -> ThroughputBucket:
@@ -144,21 +146,21 @@ def throughput_bucket(key: str, sums: Sums) -> ThroughputBucket:
     if not active:
         return ThroughputBucket(
             key,
-            round(active / 60_000, 3),
+            minutes(active),
             None,
             None,
             None,
-            None if not lookups else round(hits / lookups, 4),
-            None if not tokens else round(dictionary / tokens * 100, 4),
+            None if not lookups else round4(hits / lookups),
+            None if not tokens else round4(dictionary / tokens * 100),
         )
     return ThroughputBucket(
         key,
-        round(active / 60_000, 3),
-        round(words / active * 60_000, 4),
-        round(tokens / active * 60_000, 4),
-        round(cards / active * 3_600_000, 4),
-        None if not lookups else round(hits / lookups, 4),
-        None if not tokens else round(dictionary / tokens * 100, 4),
+        minutes(active),
+        round4(words / active * 60_000),
+        round4(tokens / active * 60_000),
+        round4(cards / active * 3_600_000),
+        None if not lookups else round4(hits / lookups),
+        None if not tokens else round4(dictionary / tokens * 100),
     )
 
 
@@ -188,24 +190,24 @@ def activity_buckets(
             add_cumulative(bucket(key, *totals))
             continue
         sessions, _, active, lines, words, tokens, cards, lookups, hits, dictionary = sums
-        minutes = round(active / 60_000, 3)
-        add_activity(bucket(key, sessions, minutes, lines, words, tokens, cards, dictionary))
-        hit_rate = None if not lookups else round(hits / lookups, 4)
-        per_100 = None if not tokens else round(dictionary / tokens * 100, 4)
+        active_min = minutes(active)
+        add_activity(bucket(key, sessions, active_min, lines, words, tokens, cards, dictionary))
+        hit_rate = None if not lookups else round4(hits / lookups)
+        per_100 = None if not tokens else round4(dictionary / tokens * 100)
         if active:
             add_ratio(
                 rates(
                     key,
-                    minutes,
-                    round(words / active * 60_000, 4),
-                    round(tokens / active * 60_000, 4),
-                    round(cards / active * 3_600_000, 4),
+                    active_min,
+                    round4(words / active * 60_000),
+                    round4(tokens / active * 60_000),
+                    round4(cards / active * 3_600_000),
                     hit_rate,
                     per_100,
                 )
             )
         else:
-            add_ratio(rates(key, minutes, None, None, None, hit_rate, per_100))
+            add_ratio(rates(key, active_min, None, None, None, hit_rate, per_100))
         r_sessions += sessions
         r_active += active
         r_lines += lines
@@ -215,7 +217,7 @@ def activity_buckets(
         r_dictionary += dictionary
         totals = (
             r_sessions,
-            round(r_active / 60_000, 3),
+            minutes(r_active),
             r_lines,
             r_words,
             r_tokens,
@@ -251,7 +253,7 @@ def _rollups(
             label(period),
             key,
             sessions,
-            round(active / 60_000, 3),
+            minutes(active),
             lines,
             words,
             tokens,
@@ -259,9 +261,9 @@ def _rollups(
             lookups,
             hits,
             dictionary,
-            None if not active else round(cards / active * 3_600_000, 4),
-            None if not active else round(words / active * 60_000, 4),
-            None if not lookups else round(hits / lookups, 4),
+            None if not active else round4(cards / active * 3_600_000),
+            None if not active else round4(words / active * 60_000),
+            None if not lookups else round4(hits / lookups),
         )
         for (
             period,
@@ -307,7 +309,7 @@ def streak_of(numbers: list[int], today: int) -> Streak:
 def calendar_days(first: int, last: int, active_ms: dict[int, int]) -> list[CalendarDay]:
     """``analytics.zero_filled_days`` over day numbers."""
     return [
-        CalendarDay(date_of(number), round(active_ms.get(number, 0) / 60_000, 3))
+        CalendarDay(date_of(number), minutes(active_ms.get(number, 0)))
         for number in range(first, last + 1)
     ]
 
