@@ -78,33 +78,33 @@ LEDGER_COUNTERS = (
 # Every row of the long reads rounds a few values, and ``round(x, n)`` is slow (~0.8 µs on
 # the benchmark machines: it goes through a correctly rounded decimal conversion), a third of
 # the cost of building a rollup row. ``minutes`` and ``round4`` return the same float as
-# ``round(ms / 60_000, 3)`` and ``round(x, 4)``, bit for bit, in about half the time: rounding
-# to the nearest integer is fast, and ``k / 1000`` is the float nearest to k/1000, which is
-# what ``round`` returns. Only where that integer could differ (a tie, or a value too large
-# for the float's error to stay far from one) do they fall back to ``round``.
-# (tests/test_rounding.py checks the sameness on ties, edges and many random values.)
-_MINUTES_EXACT = 2**50  # ms / 60 below 2**45: its float error is far below 1/60
-_SCALED_EXACT = 2**36  # x * 10_000 below 2**36: its float error is under 1e-5
-_NOT_A_TIE = 0.49999
+# ``round(ms / 60_000, 3)`` and ``round(x, 4)``, bit for bit, in about half the time: the
+# rounded integer k is cheap to get, and ``k / 1000`` is the float nearest to k/1000, which is
+# what ``round`` returns. Where k could differ (a tie, or a value too large for the float's
+# error to stay clear of a tie) and below zero (``round`` keeps the sign of a zero: -0.0)
+# they fall back to ``round``. The bounds are literals: this runs per value of a read.
+# tests/test_rounding.py checks the sameness on ties, edges and many random values.
 
 
 def minutes(ms: int) -> float:
     """Milliseconds to minutes rounded to 3 decimals (``round(ms / 60_000, 3)``), so every
     backend prints the same float."""
-    # ms / 60 is at least 1/60 from a half unless ms % 60 == 30, where it is exactly one and
-    # ``round`` of the float ms / 60_000 may go either way.
-    if 0 <= ms < _MINUTES_EXACT and ms % 60 != 30:
-        return round(ms / 60) / 1000
-    return round(ms / 60_000, 3)  # and below 0, where ``round`` may give -0.0
+    # k is ms / 60 rounded, in integers: ms / 60 is at least 1/60 from a half unless
+    # ms % 60 == 30 (exactly a half, where ``round`` of the float ms / 60_000 may go either
+    # way); below 2**50 the float ms / 60_000 that ``round`` sees is far closer than that.
+    if ms % 60 != 30 and 0 <= ms < 1_125_899_906_842_624:  # 2**50
+        return (ms + 30) // 60 / 1000
+    return round(ms / 60_000, 3)
 
 
 def round4(value: float) -> float:
     """``round(value, 4)`` of a float, bit for bit, faster."""
-    scaled = value * 10_000
-    # positive only: ``round`` keeps the sign of a zero (-0.0); false for NaN and infinities
-    if 0.0 < scaled < _SCALED_EXACT:
+    scaled = value * 10_000.0
+    # below 2**36 the product's float error is under 1e-5, so away from a tie its nearest
+    # integer is the exact product's; false for NaN and the infinities too
+    if 0.0 < scaled < 68_719_476_736.0:
         nearest = round(scaled)
-        if -_NOT_A_TIE < scaled - nearest < _NOT_A_TIE:
+        if abs(scaled - nearest) < 0.49999:
             return nearest / 10_000
     return round(value, 4)
 

@@ -32,6 +32,7 @@ from ...domain import (
     VideoMetadata,
     day_from_number,
 )
+from ...fast_init import positional_builder
 from ...results import SessionSummary
 from .fetch import DriverQuery
 from .schema import events, sessions, telemetry, videos
@@ -118,6 +119,10 @@ def _events_of_types(types: tuple[int, ...]) -> DriverQuery:
 
 
 _EVENT_TYPES = {int(t): t for t in EventType}
+# The frozen domain objects of the long reads, built without their slow frozen __init__.
+_NEW_EVENT = positional_builder(TrackedEvent)
+_NEW_SAMPLE = positional_builder(TelemetrySample)
+_NEW_COUNTERS = positional_builder(SessionCounters)
 # the lowest stored time, for "fewer sessions than the limit"
 _LOWEST_MS = -(2**63)
 
@@ -195,9 +200,8 @@ def session_timeline(
         rows = _TIMELINE_ALL.rows(connection, {"p_uuid": session_uuid})
     else:
         rows = _TIMELINE_LIMITED.rows(connection, {"p_uuid": session_uuid, "p_limit": limit})
-    return [
-        TelemetrySample(session_uuid, row[0], row[1], SessionCounters(*row[2:])) for row in rows
-    ]
+    sample, counters = _NEW_SAMPLE, _NEW_COUNTERS
+    return [sample(session_uuid, row[0], row[1], counters(*row[2:])) for row in rows]
 
 
 def session_events(
@@ -213,10 +217,8 @@ def session_events(
     else:
         types = tuple(sorted({int(t) for t in event_types}))
         rows = _events_of_types(types).rows(connection, params) if types else []
-    known = _EVENT_TYPES
+    known, event = _EVENT_TYPES, _NEW_EVENT
     return [
-        TrackedEvent(
-            session_uuid, seq, ts_ms, known.get(event_type) or EventType(event_type), *rest
-        )
-        for seq, ts_ms, event_type, *rest in rows
+        event(session_uuid, seq, ts, known.get(kind) or EventType(kind), line, a, b, w, c, payload)
+        for seq, ts, kind, line, a, b, w, c, payload in rows
     ]
