@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .backends import BACKENDS, prepared_backend
+from .driver_floor import measure_driver_floor
 from .generator import DEFAULT_SEED, ZONE, History
 from .hotpath import measure_hot_path
 from .ingest import measure_ingest
@@ -174,8 +175,11 @@ def run_backend(kind: str, args: argparse.Namespace, workdir: Path, command: str
             result["size"] = measure_size(backend, args.events)
             if "reads" not in skip:
                 _log(f"{kind}: reads ({args.runs} runs each)")
-                result["reads"] = measure_reads(
-                    store, ReadPools.of(history), runs=args.runs, seed=args.seed
+                pools = ReadPools.of(history)
+                result["reads"] = measure_reads(store, pools, runs=args.runs, seed=args.seed)
+                _log(f"{kind}: the same reads' statements through the raw driver")
+                result["reads"]["driver"] = measure_driver_floor(
+                    store, backend, pools, runs=args.runs, seed=args.seed
                 )
             if "ingest" not in skip:
                 _log(f"{kind}: ingest ({args.ingest_writes:,} writes per side)")

@@ -23,9 +23,9 @@ from immersion.store import ImmersionTrackingStore
 from .generator import History
 from .timing import summarize
 
-__all__ = ["READS", "ReadCase", "ReadPools", "measure_reads"]
+__all__ = ["READS", "WARMUP", "ReadCase", "ReadPools", "calls_of", "measure_reads"]
 
-_WARMUP = 5
+WARMUP = 5
 _DAY_MS = 86_400_000
 _Arguments = tuple[tuple[Any, ...], dict[str, Any]]
 
@@ -156,6 +156,17 @@ def _accepted(method: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, A
     return {name: value for name, value in kwargs.items() if name in parameters}
 
 
+def calls_of(
+    case: ReadCase, method: Callable[..., Any], pools: ReadPools, rng: random.Random, runs: int
+) -> list[_Arguments]:
+    """The ``WARMUP + runs`` calls of ``case``: ``(args, kwargs)`` drawn with ``rng``."""
+    calls = []
+    for _ in range(WARMUP + runs):
+        args, kwargs = case.arguments(rng, pools)
+        calls.append((args, _accepted(method, kwargs)))
+    return calls
+
+
 def measure_reads(
     store: ImmersionTrackingStore,
     pools: ReadPools,
@@ -171,18 +182,14 @@ def measure_reads(
         if method is None:
             missing.append(case.name)
             continue
-        rng = random.Random(f"{seed}:{case.name}")
-        calls = []
-        for _ in range(_WARMUP + runs):
-            args, kwargs = case.arguments(rng, pools)
-            calls.append((args, _accepted(method, kwargs)))
+        calls = calls_of(case, method, pools, random.Random(f"{seed}:{case.name}"), runs)
         samples: list[int] = []
         clock = time.perf_counter_ns
         for index, (args, kwargs) in enumerate(calls):
             started = clock()
             method(*args, **kwargs)
             elapsed = clock() - started
-            if index >= _WARMUP:
+            if index >= WARMUP:
                 samples.append(elapsed)
         results[case.name] = summarize(samples, 1e6)
     return {"reads": results, "missing": missing}

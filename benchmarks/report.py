@@ -111,12 +111,22 @@ def _backend_section(result: dict[str, Any]) -> list[str]:
     lines.append("")
     reads = result.get("reads")
     if reads:
-        rows = [
-            [name, s["p50"], s["p95"], s["p99"], status.get(f"read {name} p95", "")]
-            for name, s in reads["reads"].items()
+        # the raw driver's replay of the same statements (driver_floor), when measured
+        floor = reads.get("driver") or {}
+        header = ["read", "p50 ms", "p95 ms", "p99 ms", "target"]
+        if floor:
+            header += ["driver p50 ms", "driver p95 ms"]
+        rows = []
+        for name, s in reads["reads"].items():
+            row = [name, s["p50"], s["p95"], s["p99"], status.get(f"read {name} p95", "")]
+            if floor:
+                row += [(floor.get(name) or {}).get("p50"), (floor.get(name) or {}).get("p95")]
+            rows.append(row)
+        rows += [
+            [name, None, None, None, "missing"] + [None] * (len(header) - 5)
+            for name in reads["missing"]
         ]
-        rows += [[name, None, None, None, "missing"] for name in reads["missing"]]
-        lines += [*_table(["read", "p50 ms", "p95 ms", "p99 ms", "target"], rows), ""]
+        lines += [*_table(header, rows), ""]
     hot = result.get("hot_path")
     if hot:
         rows = []

@@ -36,9 +36,15 @@ def test_a_small_run_saves_every_measurement_and_prints_targets(
     assert sqlite["ingest"]["baseline"]["writes"] == 300
     assert sqlite["ingest"]["tracker"]["dropped"] == 0
     assert sqlite["size"]["bytes_per_event"] > 0
+    # every read's statements replayed through the raw driver; none for the memory store
+    assert memory["reads"]["driver"] == {}
+    floor = sqlite["reads"]["driver"]
+    assert set(floor) == set(sqlite["reads"]["reads"])
+    assert all(summary["runs"] == 5 and summary["p50"] > 0 for summary in floor.values())
     assert sqlite["hot_path"]["locked"] is not None
     assert list(work.iterdir()) == []  # the SQLite database is gone
 
     printed = capsys.readouterr().out
     assert "read trends(all) p95" in printed
     assert "| session_events |" in markdown([sqlite])
+    assert "driver p95 ms" in markdown([sqlite]) and "driver p95 ms" not in markdown([memory])
