@@ -45,7 +45,7 @@ def test_schema_status_never_upgrades(tmp_path: Path) -> None:
         with store.engine.begin() as connection:
             migrate.upgrade(connection, "0001")
         status = store.schema_status()
-        assert (status.current_revision, status.head_revision) == ("0001", "0003")
+        assert (status.current_revision, status.head_revision) == ("0001", "0004")
         assert store.schema_status().current_revision == "0001"
     finally:
         store.close()
