@@ -5,8 +5,9 @@ rows) plus ours (binding, building the result objects, the arithmetic of the ana
 tell the two apart on whatever machine a run lands on, each timed call of a read is run once
 more with SQLAlchemy's ``before_cursor_execute`` hook recording the exact SQL and parameters
 it sends to the driver; those are then replayed on a plain DB-API connection of the same
-driver (``Backend.raw_connection``): execute, ``fetchall``, and the rollback the connection
-pool does when the read hands its connection back. No result is built from the rows.
+driver (``Backend.raw_connection``) in autocommit, as the store's reads run (PostgreSQL and
+MariaDB: a read pool in autocommit; SQLite: no transaction for a read): execute and
+``fetchall``, one cursor per call. No result is built from the rows.
 
 The replay is timed per call, so its p50/p95/p99 sit beside the read's own: where the driver
 alone needs more than a target allows (rows the read must return, at this machine's speed),
@@ -48,6 +49,7 @@ def measure_driver_floor(
         return {}
     floors: dict[str, dict[str, float]] = {}
     with closing(backend.raw_connection()) as raw:
+        _autocommit(raw)
         for case in READS:
             method = getattr(store, case.method, None)
             if method is None:
@@ -83,5 +85,14 @@ def _replay(raw: Any, statements: _Statements) -> int:
         cursor.execute(sql, parameters)
         cursor.fetchall()
     cursor.close()
-    raw.rollback()
     return clock() - started
+
+
+def _autocommit(raw: Any) -> None:
+    """Each statement on its own: psycopg's attribute, the MySQL drivers' method (SQLite's
+    raw connection is in autocommit already)."""
+    setting = getattr(raw, "autocommit", None)
+    if callable(setting):
+        setting(True)
+    elif setting is False:
+        raw.autocommit = True
