@@ -144,6 +144,10 @@ def _backend_section(result: dict[str, Any]) -> list[str]:
                         status.get(f"{call} p99 ({state})", ""),
                     ]
                 )
+        reference = hot.get("reference")
+        if reference:
+            name = f"plain function, same median (x{reference['repetitions']}; no tracker)"
+            rows.append([name, reference["p50"], reference["p99"], "INFO"])
         lines += [*_table(["call", "median µs", "p99 µs", "target"], rows), ""]
     return lines
 

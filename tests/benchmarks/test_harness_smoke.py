@@ -42,9 +42,12 @@ def test_a_small_run_saves_every_measurement_and_prints_targets(
     assert set(floor) == set(sqlite["reads"]["reads"])
     assert all(summary["runs"] == 5 and summary["p50"] > 0 for summary in floor.values())
     assert sqlite["hot_path"]["locked"] is not None
+    reference = sqlite["hot_path"]["reference"]
+    assert reference["runs"] == 300 and reference["repetitions"] >= 1
     assert list(work.iterdir()) == []  # the SQLite database is gone
 
     printed = capsys.readouterr().out
     assert "read trends(all) p95" in printed
     assert "| session_events |" in markdown([sqlite])
+    assert "plain function, same median" in markdown([sqlite])
     assert "driver p95 ms" in markdown([sqlite]) and "driver p95 ms" not in markdown([memory])
