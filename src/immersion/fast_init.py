@@ -21,7 +21,9 @@ from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from typing import Any, TypeVar
 
-__all__ = ["positional_builder"]
+from .domain import SessionCounters, TelemetrySample, TrackedEvent
+
+__all__ = ["new_counters", "new_event", "new_sample", "positional_builder"]
 
 _T = TypeVar("_T")
 
@@ -42,3 +44,9 @@ def positional_builder(cls: type[_T]) -> Callable[..., _T]:
     twin = type(f"_Building{cls.__name__}", (), {"__slots__": slots})
     twin.__init__ = namespace["__init__"]  # type: ignore[misc]
     return twin
+
+
+# The ones the SQL stores build by the hundred (a session's reads, exports), made once here.
+new_event = positional_builder(TrackedEvent)
+new_sample = positional_builder(TelemetrySample)
+new_counters = positional_builder(SessionCounters)

@@ -30,7 +30,7 @@ from ...domain import (
     day_from_number,
     day_number,
 )
-from ...fast_init import positional_builder
+from ...fast_init import new_counters, new_event, new_sample
 from ...records import (
     ActivityRecord,
     LifetimeRecord,
@@ -175,15 +175,10 @@ def _sample_row(sample: TelemetrySample, session_id: int | None) -> dict[str, An
     return row
 
 
-# Exports read every sample and event: built without the frozen __init__ (see fast_init).
-_NEW_SAMPLE = positional_builder(TelemetrySample)
-_NEW_COUNTERS = positional_builder(SessionCounters)
-_NEW_EVENT = positional_builder(TrackedEvent)
-
-
 def sample_from(uuid: str, row: Any) -> TelemetrySample:
-    """A sample from a row of ``SESSION_ROWS["telemetry"]`` (positional: fast)."""
-    return _NEW_SAMPLE(uuid, row[1], row[2], _NEW_COUNTERS(*row[3:]))
+    """A sample from a row of ``SESSION_ROWS["telemetry"]`` (positional, without the frozen
+    ``__init__``: exports read every sample)."""
+    return new_sample(uuid, row[1], row[2], new_counters(*row[3:]))
 
 
 def _event_row(event: TrackedEvent, session_id: int | None) -> dict[str, Any]:
@@ -203,7 +198,7 @@ def _event_row(event: TrackedEvent, session_id: int | None) -> dict[str, Any]:
 
 def event_from(uuid: str, row: Any) -> TrackedEvent:
     """An event from a row of ``SESSION_ROWS["events"]`` (positional: fast)."""
-    return _NEW_EVENT(
+    return new_event(
         uuid, row[1], row[2], _EVENT_TYPES[row[3]], row[4], row[5], row[6], row[7], row[8], row[9]
     )
 

@@ -32,11 +32,10 @@ from ...domain import (
     VideoMetadata,
     day_from_number,
 )
-from ...fast_init import positional_builder
+from ...fast_init import new_counters, new_event, new_sample
 from ...results import SessionSummary
 from .fetch import DriverQuery
-from .schema import EVENTS_IN_ORDER_INDEX as _EVENTS_INDEX
-from .schema import events, sessions, telemetry, videos
+from .schema import EVENTS_IN_ORDER_INDEX, events, sessions, telemetry, videos
 
 __all__ = [
     "get_session",
@@ -113,7 +112,7 @@ _EVENTS_ALL = DriverQuery(_EVENTS)
 # type on the index entries (index condition pushdown) only when the index is forced; without
 # the hint it looks up each row first (a session's lines, or its cards and lookups: p50
 # 4.4 -> 1.6 ms, p95 7.3 -> 3.6 ms at 1M events).
-_MYSQL_HINT = f"FORCE INDEX ({_EVENTS_INDEX})"
+_MYSQL_HINT = f"FORCE INDEX ({EVENTS_IN_ORDER_INDEX})"
 
 
 @functools.lru_cache(maxsize=64)
@@ -129,10 +128,6 @@ def _events_of_types(types: tuple[int, ...]) -> DriverQuery:
 
 
 _EVENT_TYPES = {int(t): t for t in EventType}
-# The frozen domain objects of the long reads, built without their slow frozen __init__.
-_NEW_EVENT = positional_builder(TrackedEvent)
-_NEW_SAMPLE = positional_builder(TelemetrySample)
-_NEW_COUNTERS = positional_builder(SessionCounters)
 # the lowest stored time, for "fewer sessions than the limit"
 _LOWEST_MS = -(2**63)
 
@@ -210,8 +205,8 @@ def session_timeline(
         rows = _TIMELINE_ALL.rows(connection, {"p_uuid": session_uuid})
     else:
         rows = _TIMELINE_LIMITED.rows(connection, {"p_uuid": session_uuid, "p_limit": limit})
-    sample, counters = _NEW_SAMPLE, _NEW_COUNTERS
-    return [sample(session_uuid, row[0], row[1], counters(*row[2:])) for row in rows]
+    # built without the frozen __init__ (see fast_init)
+    return [new_sample(session_uuid, row[0], row[1], new_counters(*row[2:])) for row in rows]
 
 
 def session_events(
@@ -227,8 +222,10 @@ def session_events(
     else:
         types = tuple(sorted({int(t) for t in event_types}))
         rows = _events_of_types(types).rows(connection, params) if types else []
-    known, event = _EVENT_TYPES, _NEW_EVENT
+    known = _EVENT_TYPES
     return [
-        event(session_uuid, seq, ts, known.get(kind) or EventType(kind), line, a, b, w, c, payload)
+        new_event(
+            session_uuid, seq, ts, known.get(kind) or EventType(kind), line, a, b, w, c, payload
+        )
         for seq, ts, kind, line, a, b, w, c, payload in rows
     ]
